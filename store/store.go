@@ -1,0 +1,241 @@
+// Package store holds the records App Integration keeps, the Store interface every
+// backend implements, and the errors backends return.
+//
+// Backends live in sub-packages (store/sqlite) and import only this package; the
+// conformance suite in store/storetest runs against every one of them.
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Sentinel errors. Backends wrap them with %w; callers compare with errors.Is.
+var (
+	// ErrNotFound is returned when the record asked for does not exist.
+	ErrNotFound = errors.New("store: not found")
+	// ErrConflict is returned when a write would break a uniqueness rule.
+	ErrConflict = errors.New("store: conflict")
+)
+
+// Purpose is what an OAuth client is for.
+type Purpose string
+
+// The purposes of DESIGN.md.
+const (
+	PurposeAPIAccess     Purpose = "api_access"
+	PurposeInteractive   Purpose = "interactive_usage"
+	PurposeTechnicalUser Purpose = "technical_user"
+)
+
+// Grant is the authorization grant a client was created with.
+type Grant string
+
+// The grants a client can be created with.
+const (
+	GrantClientCredentials Grant = "client_credentials"
+	GrantSAML2Bearer       Grant = "saml2_bearer"
+	GrantAuthorizationCode Grant = "authorization_code"
+)
+
+// Access values of an API Access client, which are also the scopes they grant.
+const (
+	AccessUserProvisioning = "user_provisioning"
+	AccessContentNetwork   = "content_network"
+)
+
+// Client is an OAuth client. The secret is never kept: only its SHA-256 hash.
+type Client struct {
+	ID            string
+	Name          string
+	Purpose       Purpose
+	Grant         Grant
+	Access        []string // AccessUserProvisioning, AccessContentNetwork
+	SecretHash    []byte
+	TokenLifetime time.Duration
+	// RefreshTokenLifetime and RedirectURIs are for Interactive Usage clients.
+	RefreshTokenLifetime time.Duration
+	RedirectURIs         []string
+	// UserID is the ID of a Technical User client's own user (User.ClientID
+	// points back); ExpiresAt is when a Technical User client stops working.
+	UserID    string
+	ExpiresAt time.Time
+	// RequestID is the console form's one-time key: a resubmitted form is
+	// recognised by it and does not create a second client.
+	RequestID string
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// Role is an entry of the fixed role catalog, seeded by a migration.
+type Role struct {
+	Value   string // PROFILE:sap.dwc:DW_Administrator
+	Display string // DW Administrator
+	Scopes  []string
+}
+
+// Email is one e-mail address of a user.
+type Email struct {
+	Value   string
+	Type    string
+	Primary bool
+}
+
+// User is a person or technical user who can sign in or be named by a token.
+type User struct {
+	ID                string
+	UserName          string
+	GivenName         string
+	FamilyName        string
+	DisplayName       string
+	Emails            []Email
+	Active            bool
+	PreferredLanguage string
+	Roles             []string // role values, PROFILE:…
+	PasswordHash      []byte   // bcrypt; empty for users who cannot sign in
+	ExternalID        string   // SCIM externalId, set by the provisioning client
+	IdpUserID         string   // matched against a SAML assertion's NameID
+	// ClientID is set for the technical user of a Technical User client; such
+	// users are changed only through their client.
+	ClientID  string
+	Version   int64 // 1 on create, +1 on every update; the SCIM ETag
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// SigningKey is a key the token service signs with. It is published in the JWKS
+// from PublishAt, signs from SignAt until RetireAt, and is deleted at ExpireAt.
+type SigningKey struct {
+	ID         string // kid
+	Algorithm  string // RS256, ES256, EdDSA
+	PrivateKey []byte // PKCS #8 DER
+	CreatedAt  time.Time
+	SignAt     time.Time
+	RetireAt   time.Time // zero while the key is current
+	ExpireAt   time.Time // zero while the key is current
+}
+
+// AuthCode is an authorization code (RFC 6749 §4.1.2), kept by the hash of its
+// value. It is single use: UseAuthCode marks it used.
+type AuthCode struct {
+	ID            string // hex SHA-256 of the code
+	ClientID      string
+	UserID        string
+	RedirectURI   string
+	Scope         string
+	CodeChallenge string // PKCE S256 challenge (RFC 7636)
+	FamilyID      string // the token family its redemption starts
+	CreatedAt     time.Time
+	ExpiresAt     time.Time
+	UsedAt        time.Time // zero until redeemed
+}
+
+// RefreshToken is kept by the hash of its value. Every use rotates it: the old one
+// is marked used and a new one of the same family is created.
+type RefreshToken struct {
+	ID        string // hex SHA-256 of the token
+	FamilyID  string
+	ClientID  string
+	UserID    string
+	Scope     string
+	CreatedAt time.Time
+	ExpiresAt time.Time
+	UsedAt    time.Time // zero until rotated
+}
+
+// IdentityProvider is a trusted SAML identity provider.
+type IdentityProvider struct {
+	ID           string
+	Name         string   // unique display name
+	ProviderName string   // unique, ^[A-Za-z0-9_.-]{1,36}$, matched against the assertion's Issuer
+	EntityID     string   // entity ID from metadata, also matched against the Issuer; may be empty
+	Certificates [][]byte // DER X.509 signing certificates (several during rollover)
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+}
+
+// Revocation marks one access token (by its jti), or a whole token family (by
+// its family ID), as revoked until it expires.
+type Revocation struct {
+	TokenID   string
+	ClientID  string
+	ExpiresAt time.Time
+}
+
+// AuditEvent is one line of the audit log.
+type AuditEvent struct {
+	ID     int64
+	Time   time.Time
+	Actor  string // user name, client ID, or "cli"
+	Action string // e.g. "client.created"
+	Target string
+	Detail string // never a secret
+}
+
+// AuditFilter narrows ListAudit. Zero values do not filter.
+type AuditFilter struct {
+	Action string
+	Limit  int
+}
+
+// Store is the persistence contract. Every method takes a context first and is safe
+// for concurrent use. Lookups of missing records return ErrNotFound; writes that
+// break a uniqueness rule return ErrConflict.
+type Store interface {
+	CreateClient(ctx context.Context, c Client) error
+	GetClient(ctx context.Context, id string) (Client, error)
+	// GetClientByRequestID finds the client created by a console form submission.
+	GetClientByRequestID(ctx context.Context, requestID string) (Client, error)
+	ListClients(ctx context.Context) ([]Client, error)
+	// UpdateClient applies fn to the client inside one transaction and saves
+	// its result; an error from fn aborts the update and is returned as is.
+	UpdateClient(ctx context.Context, id string, fn func(Client) (Client, error)) (Client, error)
+	DeleteClient(ctx context.Context, id string) error
+
+	ListRoles(ctx context.Context) ([]Role, error)
+
+	CreateUser(ctx context.Context, u User) error
+	GetUser(ctx context.Context, id string) (User, error)
+	// GetUserByName matches userName case-insensitively.
+	GetUserByName(ctx context.Context, userName string) (User, error)
+	ListUsers(ctx context.Context) ([]User, error)
+	// UpdateUser applies fn inside one transaction and saves its result with
+	// Version incremented; fn sees the current Version, so it can refuse a stale
+	// If-Match.
+	UpdateUser(ctx context.Context, id string, fn func(User) (User, error)) (User, error)
+	DeleteUser(ctx context.Context, id string) error
+	// CreateUserIfNoneHasRole creates u unless an active user already holds
+	// role, in one transaction; it reports whether u was created.
+	CreateUserIfNoneHasRole(ctx context.Context, u User, role string) (bool, error)
+
+	CreateSigningKey(ctx context.Context, k SigningKey) error
+	ListSigningKeys(ctx context.Context) ([]SigningKey, error)
+	UpdateSigningKey(ctx context.Context, id string, fn func(SigningKey) (SigningKey, error)) (SigningKey, error)
+	DeleteSigningKey(ctx context.Context, id string) error
+
+	RevokeToken(ctx context.Context, r Revocation) error
+	IsRevoked(ctx context.Context, tokenID string) (bool, error)
+	// PruneRevocations deletes revocations of tokens that expired before now.
+	PruneRevocations(ctx context.Context, now time.Time) error
+
+	// Secret returns the value kept under name, creating it with gen on first
+	// use; concurrent first calls agree on one value.
+	Secret(ctx context.Context, name string, gen func() ([]byte, error)) ([]byte, error)
+
+	AppendAudit(ctx context.Context, e AuditEvent) error
+	// ListAudit returns events newest first.
+	ListAudit(ctx context.Context, f AuditFilter) ([]AuditEvent, error)
+
+	Close() error
+}
+
+// Role values of the catalog that the code relies on.
+const (
+	RoleAdministrator      = "PROFILE:sap.dwc:DW_Administrator"
+	RoleSpaceAdministrator = "PROFILE:sap.dwc:DW_Space_Administrator"
+	RoleIntegrator         = "PROFILE:sap.dwc:DW_Integrator"
+	RoleModeler            = "PROFILE:sap.dwc:DW_Modeler"
+	RoleViewer             = "PROFILE:sap.dwc:DW_Viewer"
+	RoleConsumer           = "PROFILE:sap.dwc:DW_Consumer"
+)

@@ -1,0 +1,176 @@
+package storetest
+
+import (
+	"bytes"
+	"errors"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/appintegration/appintegration/store"
+)
+
+// errTest is what update functions and generators return to test that an
+// error is passed through.
+var errTest = errors.New("storetest: fn failed")
+
+// zone is not UTC, to test that times keep their instant whatever the location.
+var zone = time.FixedZone("UTC+2", 2*60*60)
+
+// at returns a time with microsecond precision, n hours after a fixed instant.
+func at(n int) time.Time {
+	return time.Date(2025, time.March, 4, 5, 6, 7, 123456000, zone).Add(time.Duration(n) * time.Hour)
+}
+
+func newClient(id string) store.Client {
+	return store.Client{
+		ID:            id,
+		Name:          "Client " + id,
+		Purpose:       store.PurposeAPIAccess,
+		Grant:         store.GrantClientCredentials,
+		Access:        []string{store.AccessUserProvisioning, store.AccessContentNetwork},
+		SecretHash:    bytes.Repeat([]byte{0xAB, 0x00}, 16),
+		TokenLifetime: time.Hour,
+		// Not what a client of this purpose has, but every field is set to
+		// catch one the backend forgets.
+		RefreshTokenLifetime: 30 * 24 * time.Hour,
+		RedirectURIs:         []string{"https://app.example.com/**", "http://localhost:8080/"},
+		UserID:               "TU_" + id,
+		ExpiresAt:            at(90 * 24),
+		RequestID:            "req-" + id,
+		CreatedAt:            at(0),
+		UpdatedAt:            at(1),
+	}
+}
+
+func newUser(id, userName string) store.User {
+	return store.User{
+		ID:          id,
+		UserName:    userName,
+		GivenName:   "Given " + id,
+		FamilyName:  "Family " + id,
+		DisplayName: "Display " + id,
+		Emails: []store.Email{
+			{Value: strings.ToLower(userName) + "@example.com", Type: "work", Primary: true},
+			{Value: strings.ToLower(userName) + "@example.org", Type: "home"},
+		},
+		Active:            true,
+		PreferredLanguage: "de",
+		Roles:             []string{store.RoleViewer, store.RoleModeler},
+		PasswordHash:      []byte("$2a$10$abcdefghijklmnopqrstuv"),
+		ExternalID:        "ext-" + id,
+		IdpUserID:         strings.ToLower(userName) + "@idp.example.com",
+		ClientID:          "client-" + id,
+		Version:           1,
+		CreatedAt:         at(0),
+		UpdatedAt:         at(1),
+	}
+}
+
+func newKey(id string) store.SigningKey {
+	return store.SigningKey{
+		ID:         id,
+		Algorithm:  "RS256",
+		PrivateKey: []byte{0x30, 0x82, 0x00, 0x01, 0xFF, 0x00},
+		CreatedAt:  at(0),
+		SignAt:     at(1),
+	}
+}
+
+// normTime returns t in UTC, cut to microseconds.
+func normTime(t time.Time) time.Time {
+	if t.IsZero() {
+		return time.Time{}
+	}
+	return t.UTC().Truncate(time.Microsecond)
+}
+
+// normSlice returns nil for an empty slice.
+func normSlice[T any](s []T) []T {
+	if len(s) == 0 {
+		return nil
+	}
+	return s
+}
+
+func normClient(c store.Client) store.Client {
+	c.Access = normSlice(c.Access)
+	c.RedirectURIs = normSlice(c.RedirectURIs)
+	c.ExpiresAt = normTime(c.ExpiresAt)
+	c.SecretHash = normSlice(c.SecretHash)
+	c.CreatedAt, c.UpdatedAt = normTime(c.CreatedAt), normTime(c.UpdatedAt)
+	return c
+}
+
+func normUser(u store.User) store.User {
+	u.Emails = normSlice(u.Emails)
+	u.Roles = normSlice(u.Roles)
+	u.PasswordHash = normSlice(u.PasswordHash)
+	u.CreatedAt, u.UpdatedAt = normTime(u.CreatedAt), normTime(u.UpdatedAt)
+	return u
+}
+
+func normKey(k store.SigningKey) store.SigningKey {
+	k.PrivateKey = normSlice(k.PrivateKey)
+	k.CreatedAt, k.SignAt = normTime(k.CreatedAt), normTime(k.SignAt)
+	k.RetireAt, k.ExpireAt = normTime(k.RetireAt), normTime(k.ExpireAt)
+	return k
+}
+
+func normRole(r store.Role) store.Role {
+	r.Scopes = normSlice(r.Scopes)
+	return r
+}
+
+func normAudit(e store.AuditEvent) store.AuditEvent {
+	e.Time = normTime(e.Time)
+	return e
+}
+
+// mapSlice applies f to every element of s.
+func mapSlice[T any](s []T, f func(T) T) []T {
+	out := make([]T, len(s))
+	for i, v := range s {
+		out[i] = f(v)
+	}
+	return normSlice(out)
+}
+
+// equal fails t unless got and want, normalised by norm, are deeply equal.
+func equal[T any](t *testing.T, what string, got, want T, norm func(T) T) {
+	t.Helper()
+	if g, w := norm(got), norm(want); !reflect.DeepEqual(g, w) {
+		t.Errorf("%s:\n got  %+v\n want %+v", what, g, w)
+	}
+}
+
+// equalList is equal for lists compared in order.
+func equalList[T any](t *testing.T, what string, got, want []T, norm func(T) T) {
+	t.Helper()
+	equal(t, what, got, want, func(s []T) []T { return mapSlice(s, norm) })
+}
+
+// wantErr fails t unless errors.Is(err, target).
+func wantErr(t *testing.T, what string, err, target error) {
+	t.Helper()
+	if !errors.Is(err, target) {
+		t.Errorf("%s: got error %v, want %v", what, err, target)
+	}
+}
+
+// must fails t now when err is not nil.
+func must(t *testing.T, what string, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+}
+
+// sortedBy returns s sorted by key.
+func sortedBy[T any](s []T, key func(T) string) []T {
+	s = slices.Clone(s)
+	slices.SortFunc(s, func(a, b T) int { return strings.Compare(key(a), key(b)) })
+	return s
+}
