@@ -1,0 +1,184 @@
+package oauth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/appintegration/appintegration/store"
+)
+
+// ErrInactiveToken is returned by VerifyAccessToken for a token that is not valid
+// now: malformed, badly signed, expired, revoked, or of a deleted client.
+var ErrInactiveToken = errors.New("oauth: token is not active")
+
+// VerifyAccessToken checks an access token: signature by a published key, typ,
+// issuer, expiry, that it is not revoked and that its client still exists. It
+// returns the claims, ErrInactiveToken (wrapped, with the reason) or an internal
+// error when the store fails.
+func (s *Service) VerifyAccessToken(ctx context.Context, token string) (*AccessClaims, error) {
+	snap, err := s.keys.get(ctx)
+	if err != nil {
+		return nil, err
+	}
+	claims := &AccessClaims{}
+	parser := jwt.NewParser(
+		jwt.WithIssuer(s.baseURL),
+		jwt.WithExpirationRequired(),
+		jwt.WithIssuedAt(),
+		jwt.WithTimeFunc(s.now),
+		jwt.WithValidMethods([]string{AlgRS256, AlgES256, AlgEdDSA}),
+	)
+	_, err = parser.ParseWithClaims(token, claims, func(t *jwt.Token) (any, error) {
+		if typ, _ := t.Header["typ"].(string); typ != "at+jwt" {
+			return nil, errors.New("typ is not at+jwt")
+		}
+		kid, _ := t.Header["kid"].(string)
+		k := snap.byID[kid]
+		if k == nil {
+			return nil, errors.New("unknown kid")
+		}
+		if t.Method.Alg() != k.method.Alg() {
+			return nil, errors.New("alg does not match the key")
+		}
+		return k.signer.Public(), nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrInactiveToken, err)
+	}
+	if claims.ID == "" || claims.ClientID == "" {
+		return nil, fmt.Errorf("%w: jti or client_id missing", ErrInactiveToken)
+	}
+	revoked, err := s.store.IsRevoked(ctx, claims.ID)
+	if err != nil {
+		return nil, fmt.Errorf("oauth: verify token: %w", err)
+	}
+	if revoked {
+		return nil, fmt.Errorf("%w: revoked", ErrInactiveToken)
+	}
+	if _, err := s.store.GetClient(ctx, claims.ClientID); errors.Is(err, store.ErrNotFound) {
+		return nil, fmt.Errorf("%w: client deleted", ErrInactiveToken)
+	} else if err != nil {
+		return nil, fmt.Errorf("oauth: verify token: %w", err)
+	}
+	return claims, nil
+}
+
+// Introspection is an RFC 7662 §2.2 response.
+type Introspection struct {
+	Active    bool     `json:"active"`
+	Scope     string   `json:"scope,omitempty"`
+	ClientID  string   `json:"client_id,omitempty"`
+	UserName  string   `json:"username,omitempty"`
+	TokenType string   `json:"token_type,omitempty"`
+	Exp       int64    `json:"exp,omitempty"`
+	Iat       int64    `json:"iat,omitempty"`
+	Sub       string   `json:"sub,omitempty"`
+	Aud       []string `json:"aud,omitempty"`
+	Iss       string   `json:"iss,omitempty"`
+	Jti       string   `json:"jti,omitempty"`
+	GrantType string   `json:"grant_type,omitempty"`
+}
+
+// Introspect answers an RFC 7662 introspection request. The caller must be an
+// authenticated client (§2.1); it gets an *Error otherwise. A token that is not
+// valid is reported as {"active": false}, whatever the reason (§2.2).
+func (s *Service) Introspect(ctx context.Context, req *TokenRequest) (Introspection, error) {
+	if _, err := s.AuthenticateClient(ctx, req.Credentials); err != nil {
+		return Introspection{}, err
+	}
+	token := req.Params.Get("token")
+	if token == "" {
+		return Introspection{}, errorf(ErrInvalidRequest, "token is missing")
+	}
+	claims, err := s.VerifyAccessToken(ctx, token)
+	if errors.Is(err, ErrInactiveToken) {
+		return Introspection{Active: false}, nil
+	}
+	if err != nil {
+		return Introspection{}, err
+	}
+	return Introspection{
+		Active:    true,
+		Scope:     claims.Scope,
+		ClientID:  claims.ClientID,
+		UserName:  claims.UserName,
+		TokenType: "Bearer",
+		Exp:       claims.ExpiresAt.Unix(),
+		Iat:       claims.IssuedAt.Unix(),
+		Sub:       claims.Subject,
+		Aud:       claims.Audience,
+		Iss:       claims.Issuer,
+		Jti:       claims.ID,
+		GrantType: claims.GrantType,
+	}, nil
+}
+
+// Revoke answers an RFC 7009 revocation request from an authenticated client. A
+// token that is invalid or already expired needs no revocation and is answered
+// with success (§2.2); a valid token of another client is refused (§2.1).
+func (s *Service) Revoke(ctx context.Context, req *TokenRequest) error {
+	c, err := s.AuthenticateClient(ctx, req.Credentials)
+	if err != nil {
+		return err
+	}
+	token := req.Params.Get("token")
+	if token == "" {
+		return errorf(ErrInvalidRequest, "token is missing")
+	}
+	if hint := req.Params.Get("token_type_hint"); hint != "" && hint != "access_token" {
+		return errorf(ErrUnsupportedTokenType, "only access tokens are issued by this server")
+	}
+	claims, err := s.VerifyAccessToken(ctx, token)
+	if errors.Is(err, ErrInactiveToken) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if claims.ClientID != c.ID {
+		return errorf(ErrUnauthorizedClient, "the token was not issued to this client")
+	}
+	err = s.store.RevokeToken(ctx, store.Revocation{TokenID: claims.ID, ClientID: c.ID, ExpiresAt: claims.ExpiresAt.Time})
+	if err != nil {
+		return fmt.Errorf("oauth: revoke: %w", err)
+	}
+	return nil
+}
+
+// Metadata is the RFC 8414 authorization server metadata.
+type Metadata struct {
+	Issuer                             string   `json:"issuer"`
+	TokenEndpoint                      string   `json:"token_endpoint"`
+	JWKSURI                            string   `json:"jwks_uri"`
+	ScopesSupported                    []string `json:"scopes_supported"`
+	ResponseTypesSupported             []string `json:"response_types_supported"`
+	GrantTypesSupported                []string `json:"grant_types_supported"`
+	TokenEndpointAuthMethodsSupported  []string `json:"token_endpoint_auth_methods_supported"`
+	IntrospectionEndpoint              string   `json:"introspection_endpoint"`
+	IntrospectionEndpointAuthMethods   []string `json:"introspection_endpoint_auth_methods_supported"`
+	RevocationEndpoint                 string   `json:"revocation_endpoint"`
+	RevocationEndpointAuthMethods      []string `json:"revocation_endpoint_auth_methods_supported"`
+	AccessTokenSigningAlgValuesSupport []string `json:"access_token_signing_alg_values_supported"`
+}
+
+// Metadata returns this server's RFC 8414 metadata.
+func (s *Service) Metadata() Metadata {
+	auth := []string{"client_secret_basic", "client_secret_post"}
+	return Metadata{
+		Issuer:                             s.baseURL,
+		TokenEndpoint:                      s.URLs().TokenURL,
+		JWKSURI:                            s.baseURL + "/oauth/token_keys",
+		ScopesSupported:                    AccessValues,
+		ResponseTypesSupported:             []string{},
+		GrantTypesSupported:                []string{GrantTypeClientCredentials},
+		TokenEndpointAuthMethodsSupported:  auth,
+		IntrospectionEndpoint:              s.baseURL + "/oauth/introspect",
+		IntrospectionEndpointAuthMethods:   auth,
+		RevocationEndpoint:                 s.baseURL + "/oauth/revoke",
+		RevocationEndpointAuthMethods:      auth,
+		AccessTokenSigningAlgValuesSupport: []string{s.alg},
+	}
+}
