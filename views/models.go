@@ -1,0 +1,135 @@
+// Package views renders the console's HTML with templ. Components take typed view
+// models and do no I/O; handlers in package web build the models.
+package views
+
+// Shell is what every signed-in page needs: the shell bar, the side navigation and
+// the CSRF token for the sign-out form.
+type Shell struct {
+	Title     string // page title, shown in the browser tab after "App Integration · "
+	UserName  string // the signed-in user, shown in the shell bar
+	CSRF      string // token for every POST form on the page (hidden field "_csrf")
+	ActiveNav string // NavAdministration
+	Flash     string // one-time confirmation, e.g. "Client “X” deleted."
+}
+
+// Navigation entries of the side navigation.
+const (
+	NavAdministration = "administration"
+)
+
+// Tabs of System › Administration.
+const (
+	TabAppIntegration = "app-integration"
+)
+
+// LoginPage is the sign-in form.
+type LoginPage struct {
+	CSRF     string
+	UserName string // echoed back after a failed attempt
+	Error    string // "Wrong user name or password." etc.; empty when none
+	Next     string // where to go after signing in (a local path), hidden field "next"
+}
+
+// URLRow is a labelled value with a copy button.
+type URLRow struct {
+	Label  string // "Token URL"
+	Value  string
+	TestID string // data-testid of the value, e.g. "url-token"
+}
+
+// ClientRow is one line of the Configured Clients table.
+type ClientRow struct {
+	ID            string
+	Name          string
+	Purpose       string // display text, e.g. "API Access"
+	Grant         string // display text, e.g. "Client Credentials"
+	TokenLifetime string // display text, e.g. "60 minutes"
+	Status        string // display text, e.g. "Active"
+	Expired       bool   // shows a red warning icon next to Status
+	Created       string // display text, e.g. "2026-11-25 18:40 UTC"
+	EditURL       string
+	DeleteURL     string // GET: the confirmation dialog
+}
+
+// AppIntegrationPage is System › Administration › App Integration. At most one of
+// the dialogs is set; a dialog is rendered open over the page, so every dialog
+// works without JavaScript.
+type AppIntegrationPage struct {
+	Shell
+	URLs         []URLRow
+	Clients      []ClientRow
+	AddClientURL string // GET: the page with the Add dialog open
+	PageURL      string // where Cancel/Close lead
+
+	ClientForm    *ClientForm
+	ClientCreated *ClientCreated
+	DeleteClient  *DeleteClient
+}
+
+// Option is one choice of a select, radio group or checkbox group.
+type Option struct {
+	Value    string
+	Label    string
+	Selected bool // checked / selected
+}
+
+// Form field names of the client dialog, also the keys of ClientForm.Errors.
+const (
+	FieldName          = "name"
+	FieldPurpose       = "purpose"
+	FieldAccess        = "access"
+	FieldGrant         = "grant"
+	FieldTokenLifetime = "token_lifetime" // the value input; the unit select is "token_lifetime_unit"
+	FieldRequestID     = "request_id"
+)
+
+// ClientForm is the Add a New OAuth Client dialog and the Edit dialog.
+type ClientForm struct {
+	Title     string // "Add a New OAuth Client" or "Edit OAuth Client"
+	Action    string // POST target
+	Submit    string // "Add" or "Save"
+	Editing   bool   // purpose and grant are shown read-only when editing
+	RequestID string // hidden field "request_id" (add only)
+	ClientID  string // read-only; empty before Add ("Generated when you choose Add")
+
+	Name     string
+	Purposes []Option // radio or select; while editing one read-only value
+	Access   []Option // checkboxes, name "access"
+	Grants   []Option // radio group, name "grant"
+
+	TokenLifetime     string   // number input "token_lifetime"
+	TokenLifetimeUnit string   // select "token_lifetime_unit"
+	LifetimeUnits     []Option // seconds, minutes, hours, days
+	TokenLifetimeMin  int64    // seconds, for the hint text "60 seconds to 1 day"
+	TokenLifetimeMax  int64
+
+	Errors map[string]string // field name → message shown next to the field
+	// FormError is a message for the whole form (shown at its top), e.g. when the
+	// client was deleted meanwhile.
+	FormError string
+}
+
+// ClientCreated is the dialog that follows Add: the only place the secret is shown.
+type ClientCreated struct {
+	Name     string
+	ClientID string
+	Secret   string
+	Handover []URLRow // what to give integrators, besides Client ID and Secret
+	CloseURL string
+}
+
+// DeleteClient is the confirmation dialog before a client is deleted.
+type DeleteClient struct {
+	ClientID string
+	Name     string
+	Action   string // POST target
+}
+
+// ErrorPage is a full page for 403, 404 and other errors.
+type ErrorPage struct {
+	Status  int
+	Title   string // "Access denied"
+	Message string // what happened and what to do, safe to show
+	// Shell is set when a user is signed in, so the page keeps the navigation.
+	Shell *Shell
+}
