@@ -1,0 +1,78 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"net/url"
+	"path/filepath"
+	"strings"
+
+	"github.com/appintegration/appintegration/oauth"
+)
+
+// Config is what every command needs to reach the store and name the server.
+// Flags override environment variables, which override the defaults.
+type Config struct {
+	Addr       string // serve: listen address
+	Data       string // directory of the embedded database
+	DB         string // SQLite path, or a postgres:// URL
+	BaseURL    string // public base URL; the token issuer
+	SigningAlg string // serve: RS256, ES256 or EdDSA
+	LogFormat  string // serve: text or json
+}
+
+// getenv is os.Getenv, passed in so that tests can set the environment.
+type getenv func(string) string
+
+// commonFlags registers the flags every command shares.
+func commonFlags(fs *flag.FlagSet, cfg *Config, env getenv) {
+	fs.StringVar(&cfg.Data, "data", envOr(env, "APPINT_DATA", "./data"), "directory of the embedded SQLite database (env APPINT_DATA)")
+	fs.StringVar(&cfg.DB, "db", env("APPINT_DB"), "SQLite file path, or a postgres:// URL (env APPINT_DB; default <data>/appintegration.db)")
+	fs.StringVar(&cfg.BaseURL, "base-url", env("APPINT_BASE_URL"), "public base URL, the token issuer (env APPINT_BASE_URL; default http://<addr>)")
+	cfg.Addr = envOr(env, "APPINT_ADDR", "127.0.0.1:8080")
+}
+
+// serveFlags registers the flags only serve has.
+func serveFlags(fs *flag.FlagSet, cfg *Config, env getenv) {
+	fs.StringVar(&cfg.Addr, "addr", cfg.Addr, "listen address (env APPINT_ADDR)")
+	fs.StringVar(&cfg.SigningAlg, "signing-alg", envOr(env, "APPINT_SIGNING_ALG", oauth.AlgRS256), "JWT signing algorithm: RS256, ES256 or EdDSA (env APPINT_SIGNING_ALG)")
+	fs.StringVar(&cfg.LogFormat, "log-format", envOr(env, "APPINT_LOG_FORMAT", "text"), "log format: text or json (env APPINT_LOG_FORMAT)")
+}
+
+func envOr(env getenv, name, def string) string {
+	if v := env(name); v != "" {
+		return v
+	}
+	return def
+}
+
+// finish fills in the derived defaults and reports every problem at once.
+func (cfg *Config) finish() error {
+	var errs []error
+	if cfg.DB == "" {
+		cfg.DB = filepath.Join(cfg.Data, "appintegration.db")
+	}
+	if strings.HasPrefix(cfg.DB, "postgres://") || strings.HasPrefix(cfg.DB, "postgresql://") {
+		errs = append(errs, errors.New("--db: PostgreSQL is not supported by this version yet; use a SQLite file path"))
+	}
+	if _, _, err := net.SplitHostPort(cfg.Addr); err != nil {
+		errs = append(errs, fmt.Errorf("--addr: %q is not host:port", cfg.Addr))
+	}
+	if cfg.BaseURL == "" {
+		cfg.BaseURL = "http://" + cfg.Addr
+	}
+	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
+	if u, err := url.Parse(cfg.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||
+		u.RawQuery != "" || u.Fragment != "" {
+		errs = append(errs, fmt.Errorf("--base-url: %q is not an absolute http(s) URL without query or fragment", cfg.BaseURL))
+	}
+	if cfg.SigningAlg != "" && cfg.SigningAlg != oauth.AlgRS256 && cfg.SigningAlg != oauth.AlgES256 && cfg.SigningAlg != oauth.AlgEdDSA {
+		errs = append(errs, fmt.Errorf("--signing-alg: %q is not one of RS256, ES256, EdDSA", cfg.SigningAlg))
+	}
+	if cfg.LogFormat != "" && cfg.LogFormat != "text" && cfg.LogFormat != "json" {
+		errs = append(errs, fmt.Errorf("--log-format: %q is not text or json", cfg.LogFormat))
+	}
+	return errors.Join(errs...)
+}

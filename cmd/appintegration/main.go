@@ -1,0 +1,143 @@
+// Command appintegration runs the App Integration server and manages its OAuth
+// clients from the command line.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/appintegration/appintegration/oauth"
+	"github.com/appintegration/appintegration/store"
+	"github.com/appintegration/appintegration/store/sqlite"
+)
+
+const usage = `appintegration — OAuth 2.0 authorization server and admin console
+
+Usage:
+  appintegration serve            run the server
+  appintegration clients create   create an OAuth client (prints its secret once)
+  appintegration clients list     list OAuth clients
+  appintegration clients update   change a client's name, access or token lifetime
+  appintegration clients delete   delete a client; its tokens stop working
+  appintegration urls             print the OAuth Clients URLs
+  appintegration keys rotate      publish a new signing key and retire the old one
+
+Every command takes --data, --db and --base-url (or APPINT_DATA, APPINT_DB,
+APPINT_BASE_URL). Run "appintegration COMMAND --help" for its flags.
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr, os.Getenv))
+}
+
+// errUsage marks errors in how a command was called; they exit with status 2.
+var errUsage = errors.New("usage")
+
+// run executes one command and returns the process exit status.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer, env getenv) int {
+	err := dispatch(ctx, args, stdout, stderr, env)
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.Is(err, errUsage):
+		fmt.Fprintln(stderr, err)
+		return 2
+	default:
+		fmt.Fprintln(stderr, "error:", err)
+		return 1
+	}
+}
+
+func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer, env getenv) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return fmt.Errorf("%w: no command given", errUsage)
+	}
+	cmd, rest := args[0], args[1:]
+	sub := ""
+	if len(rest) > 0 {
+		sub = rest[0]
+	}
+	switch cmd {
+	case "-h", "--help", "help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	case "serve":
+		return serve(ctx, rest, stdout, stderr, env)
+	case "urls":
+		return urls(ctx, rest, stdout, stderr, env)
+	case "clients":
+		switch sub {
+		case "create":
+			return clientsCreate(ctx, rest[1:], stdout, stderr, env)
+		case "list":
+			return clientsList(ctx, rest[1:], stdout, stderr, env)
+		case "update":
+			return clientsUpdate(ctx, rest[1:], stdout, stderr, env)
+		case "delete":
+			return clientsDelete(ctx, rest[1:], stdout, stderr, env)
+		}
+		fmt.Fprint(stderr, usage)
+		return fmt.Errorf("%w: clients needs one of: create, list, update, delete", errUsage)
+	case "keys":
+		if sub == "rotate" {
+			return keysRotate(ctx, rest[1:], stdout, stderr, env)
+		}
+		fmt.Fprint(stderr, usage)
+		return fmt.Errorf("%w: keys needs: rotate", errUsage)
+	}
+	fmt.Fprint(stderr, usage)
+	return fmt.Errorf("%w: unknown command %q", errUsage, cmd)
+}
+
+// newFlagSet returns a flag set that prints its usage to stderr and returns
+// errors instead of exiting.
+func newFlagSet(name, synopsis string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: appintegration %s\n\nFlags:\n", synopsis)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// parseFlags parses args and finishes cfg; usage problems wrap errUsage.
+func parseFlags(fs *flag.FlagSet, args []string, cfg *Config) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return fmt.Errorf("%w: %v", errUsage, err)
+	}
+	if err := cfg.finish(); err != nil {
+		return fmt.Errorf("%w: %v", errUsage, err)
+	}
+	return nil
+}
+
+// openService opens the store named by cfg and the token service on it. The
+// caller closes the store.
+func openService(ctx context.Context, cfg Config, log *slog.Logger) (store.Store, *oauth.Service, error) {
+	st, err := sqlite.Open(ctx, cfg.DB)
+	if err != nil {
+		return nil, nil, fmt.Errorf("open database %s: %w", cfg.DB, err)
+	}
+	svc, err := oauth.New(oauth.Config{Store: st, BaseURL: cfg.BaseURL, SigningAlg: cfg.SigningAlg, Logger: log})
+	if err != nil {
+		st.Close()
+		return nil, nil, err
+	}
+	return st, svc, nil
+}

@@ -1,0 +1,121 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/appintegration/appintegration/web"
+)
+
+// Server limits; see README "Limits".
+const (
+	readHeaderTimeout = 10 * time.Second
+	readTimeout       = 30 * time.Second
+	writeTimeout      = 30 * time.Second
+	idleTimeout       = 2 * time.Minute
+	maxHeaderBytes    = 32 << 10
+	shutdownTimeout   = 15 * time.Second
+	pruneInterval     = 10 * time.Minute
+)
+
+func serve(ctx context.Context, args []string, stdout, stderr io.Writer, env getenv) error {
+	var cfg Config
+	fs := newFlagSet("serve", "serve [flags]", stderr)
+	commonFlags(fs, &cfg, env)
+	serveFlags(fs, &cfg, env)
+	if err := parseFlags(fs, args, &cfg); err != nil {
+		return err
+	}
+	log := newLogger(stderr, cfg.LogFormat)
+
+	st, svc, err := openService(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if err := svc.Init(ctx); err != nil {
+		return err
+	}
+	password, err := svc.BootstrapAdmin(ctx, env("APPINT_ADMIN_PASSWORD"))
+	if err != nil {
+		return err
+	}
+	switch {
+	case password != "" && env("APPINT_ADMIN_PASSWORD") != "":
+		fmt.Fprintln(stdout, "Created the administrator ADMIN with the password from APPINT_ADMIN_PASSWORD.")
+	case password != "":
+		// Printed once, to the terminal, not through the logger.
+		fmt.Fprintf(stdout, "Created the administrator ADMIN. Its password, shown only this once:\n\n    %s\n\n", password)
+	}
+
+	handler, err := web.New(ctx, web.Config{Service: svc, Store: st, BaseURL: cfg.BaseURL, Logger: log})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	srv := &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       idleTimeout,
+		MaxHeaderBytes:    maxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	fmt.Fprintf(stdout, "App Integration is listening on http://%s — console at %s/\n", ln.Addr(), cfg.BaseURL)
+	log.Info("listening", "addr", ln.Addr().String(), "base_url", cfg.BaseURL, "db", cfg.DB, "signing_alg", cfg.SigningAlg)
+
+	go pruneLoop(ctx, st, log)
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: finishing requests in flight", "timeout", shutdownTimeout)
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// pruneLoop deletes expired revocations, codes, refresh tokens and assertion IDs now and then.
+func pruneLoop(ctx context.Context, st interface {
+	PruneRevocations(context.Context, time.Time) error
+}, log *slog.Logger) {
+	t := time.NewTicker(pruneInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := st.PruneRevocations(ctx, time.Now()); err != nil && ctx.Err() == nil {
+				log.Warn("prune revocations failed", "err", err)
+			}
+		}
+	}
+}
+
+func newLogger(w io.Writer, format string) *slog.Logger {
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(w, nil))
+	}
+	return slog.New(slog.NewTextHandler(w, nil))
+}

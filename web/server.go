@@ -1,0 +1,126 @@
+// Package web serves the console, the OAuth endpoints and the APIs over HTTP with
+// Echo. Handlers parse requests and render responses; the rules live in package
+// oauth and the data in package store.
+package web
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/gorilla/sessions"
+	"github.com/labstack/echo/v4"
+
+	"github.com/appintegration/appintegration/oauth"
+	"github.com/appintegration/appintegration/static"
+	"github.com/appintegration/appintegration/store"
+)
+
+// Config configures a Server.
+type Config struct {
+	Service *oauth.Service
+	Store   store.Store
+	// BaseURL is the public base URL; an https one makes cookies Secure.
+	BaseURL string
+	Logger  *slog.Logger
+}
+
+// Server is the HTTP handler of App Integration.
+type Server struct {
+	svc      *oauth.Service
+	store    store.Store
+	log      *slog.Logger
+	echo     *echo.Echo
+	sessions *sessions.CookieStore
+	origin   string // scheme://host of BaseURL, for the Origin check of console POSTs
+	secure   bool
+}
+
+// Limits of what a request may carry. Larger ones are refused before work is done.
+const (
+	maxConsoleBody = 64 << 10
+)
+
+// New returns a Server. It reads (or creates, on first start) the session keys
+// from the store, and returns an error when that fails or cfg is incomplete.
+func New(ctx context.Context, cfg Config) (*Server, error) {
+	if cfg.Service == nil || cfg.Store == nil {
+		return nil, errors.New("web: config: service and store are required")
+	}
+	u, err := url.Parse(cfg.BaseURL)
+	if err != nil || u.Host == "" {
+		return nil, fmt.Errorf("web: config: base URL %q is not absolute", cfg.BaseURL)
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	keys, err := cfg.Store.Secret(ctx, "session-keys", func() ([]byte, error) {
+		k := make([]byte, 64) // 32 bytes HMAC key, 32 bytes AES-256 key
+		_, err := rand.Read(k)
+		return k, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("web: session keys: %w", err)
+	}
+	if len(keys) != 64 {
+		return nil, errors.New("web: session keys: stored value has the wrong length")
+	}
+	s := &Server{
+		svc:    cfg.Service,
+		store:  cfg.Store,
+		log:    cfg.Logger,
+		origin: u.Scheme + "://" + u.Host,
+		secure: u.Scheme == "https",
+	}
+	s.sessions = sessions.NewCookieStore(keys[:32], keys[32:])
+	s.sessions.Options = &sessions.Options{
+		Path:     "/",
+		MaxAge:   int(sessionLifetime.Seconds()),
+		HttpOnly: true,
+		Secure:   s.secure,
+		SameSite: http.SameSiteLaxMode,
+	}
+	s.echo = s.routes()
+	return s, nil
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.echo.ServeHTTP(w, r)
+}
+
+func (s *Server) routes() *echo.Echo {
+	e := echo.New()
+	e.HideBanner = true
+	e.HidePort = true
+	e.HTTPErrorHandler = s.handleError
+	e.Use(s.requestID, s.accessLog, s.recoverPanic, securityHeaders)
+
+	e.GET("/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok\n") })
+	e.GET("/static/*", echo.WrapHandler(http.StripPrefix("/static/", staticHandler(http.FS(static.FS)))))
+	e.GET("/favicon.ico", func(c echo.Context) error { return c.Redirect(http.StatusMovedPermanently, static.Path("favicon.svg")) })
+
+	s.registerOAuthRoutes(e)
+	s.registerConsoleRoutes(e)
+	return e
+}
+
+// staticHandler serves embedded assets; versioned URLs may be cached for a year.
+func staticHandler(fsys http.FileSystem) http.Handler {
+	files := http.FileServer(fsys)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/") || r.URL.Path == "" {
+			http.NotFound(w, r)
+			return
+		}
+		if r.URL.Query().Has("v") {
+			w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+		}
+		files.ServeHTTP(w, r)
+	})
+}
