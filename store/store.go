@@ -2,7 +2,18 @@
 // backend implements, and the errors backends return.
 //
 // Backends live in sub-packages (store/sqlite) and import only this package; the
-// conformance suite in store/storetest runs against every one of them.
+// conformance suite in store/storetest runs against every one of them and
+// enforces, besides what each method says:
+//
+//   - Times keep their instant to the microsecond (finer digits may be
+//     truncated or rounded) and come back in UTC; the zero time comes back as
+//     the zero time.
+//   - An empty list (Access, RedirectURIs, Emails, Roles, Scopes,
+//     Certificates) or byte slice may come back nil.
+//   - Update methods run fn on the stored record inside one transaction and
+//     save its result: an error from fn is returned as is and nothing is
+//     written; the stored ID and CreatedAt are kept whatever fn returns; of
+//     concurrent updates none is lost.
 package store
 
 import (
@@ -180,51 +191,130 @@ type AuditFilter struct {
 }
 
 // Store is the persistence contract. Every method takes a context first and is safe
-// for concurrent use. Lookups of missing records return ErrNotFound; writes that
-// break a uniqueness rule return ErrConflict.
+// for concurrent use. Lookups, updates and deletes of missing records return
+// errors wrapping ErrNotFound; writes that break a uniqueness rule return errors
+// wrapping ErrConflict and write nothing. IDs are compared exactly. Where a
+// comparison is case-insensitive, every backend folds ASCII letters; how it
+// folds others may differ.
 type Store interface {
+	// CreateClient gives ErrConflict when the ID, or a non-empty RequestID, is
+	// taken.
 	CreateClient(ctx context.Context, c Client) error
 	GetClient(ctx context.Context, id string) (Client, error)
-	// GetClientByRequestID finds the client created by a console form submission.
+	// GetClientByRequestID finds the client created by a console form
+	// submission; an empty requestID matches no client.
 	GetClientByRequestID(ctx context.Context, requestID string) (Client, error)
+	// ListClients returns every client, oldest (by CreatedAt) first.
 	ListClients(ctx context.Context) ([]Client, error)
 	// UpdateClient applies fn to the client inside one transaction and saves
-	// its result; an error from fn aborts the update and is returned as is.
+	// its result, keeping ID and CreatedAt; an error from fn aborts the update
+	// and is returned as is.
 	UpdateClient(ctx context.Context, id string, fn func(Client) (Client, error)) (Client, error)
+	// DeleteClient deletes the client and, in the same transaction, the user
+	// its UserID names, if there is one (a Technical User client's own user).
 	DeleteClient(ctx context.Context, id string) error
+
+	// CreateClientWithUser creates a Technical User client and its user in one
+	// transaction. It gives ErrConflict, and creates neither, when either
+	// exists: the client's ID or non-empty RequestID, or the user's ID or
+	// userName (case-insensitively), is taken. The user gets Version 1.
+	CreateClientWithUser(ctx context.Context, c Client, u User) error
 
 	ListRoles(ctx context.Context) ([]Role, error)
 
+	// CreateUser creates u with Version 1, whatever u.Version is; ErrConflict
+	// when its ID or userName (case-insensitively) is taken.
 	CreateUser(ctx context.Context, u User) error
 	GetUser(ctx context.Context, id string) (User, error)
 	// GetUserByName matches userName case-insensitively.
 	GetUserByName(ctx context.Context, userName string) (User, error)
+	// ListUsers returns every user ordered by userName compared
+	// case-insensitively.
 	ListUsers(ctx context.Context) ([]User, error)
+	// GetUserByIdpUserID and GetUserByEmail find a user by the SAML-facing
+	// attributes: the IdP user ID matched exactly, the e-mail against each of
+	// the user's addresses case-insensitively. An empty argument matches no
+	// user. ErrNotFound when none matches, ErrConflict when several users do.
+	GetUserByIdpUserID(ctx context.Context, idpUserID string) (User, error)
+	GetUserByEmail(ctx context.Context, email string) (User, error)
 	// UpdateUser applies fn inside one transaction and saves its result with
-	// Version incremented; fn sees the current Version, so it can refuse a stale
-	// If-Match.
+	// Version one above the stored one (whatever fn returns) and the stored ID
+	// and CreatedAt; fn sees the current Version, so it can refuse a stale
+	// If-Match. ErrConflict when the new userName is taken.
 	UpdateUser(ctx context.Context, id string, fn func(User) (User, error)) (User, error)
+	// DeleteUser deletes the user and its roles and e-mail addresses.
 	DeleteUser(ctx context.Context, id string) error
 	// CreateUserIfNoneHasRole creates u unless an active user already holds
-	// role, in one transaction; it reports whether u was created.
+	// role, in one transaction; it reports whether u was created. Of concurrent
+	// callers at most one creates its user; a taken ID or userName is
+	// ErrConflict, not false.
 	CreateUserIfNoneHasRole(ctx context.Context, u User, role string) (bool, error)
 
+	// CreateSigningKey gives ErrConflict when the ID is taken.
 	CreateSigningKey(ctx context.Context, k SigningKey) error
 	ListSigningKeys(ctx context.Context) ([]SigningKey, error)
+	// UpdateSigningKey applies fn inside one transaction and saves its result,
+	// keeping ID and CreatedAt.
 	UpdateSigningKey(ctx context.Context, id string, fn func(SigningKey) (SigningKey, error)) (SigningKey, error)
 	DeleteSigningKey(ctx context.Context, id string) error
 
+	// RevokeToken records r. A token family is revoked with its family ID as
+	// r.TokenID. Revoking a revoked token again is no error and changes nothing.
 	RevokeToken(ctx context.Context, r Revocation) error
+	// IsRevoked reports whether tokenID (a jti or a family ID) is revoked,
+	// comparing it exactly.
 	IsRevoked(ctx context.Context, tokenID string) (bool, error)
-	// PruneRevocations deletes revocations of tokens that expired before now.
-	PruneRevocations(ctx context.Context, now time.Time) error
+	// PruneExpired deletes what expired before now (what expires at now is
+	// kept): revocations, authorization codes and refresh tokens (used or not),
+	// and used SAML assertion IDs.
+	PruneExpired(ctx context.Context, now time.Time) error
+
+	// CreateAuthCode gives ErrConflict when the ID is taken.
+	CreateAuthCode(ctx context.Context, c AuthCode) error
+	// UseAuthCode marks the code used at now and returns it. A code that was
+	// already used is returned, as its first use left it, with ErrConflict (so
+	// that the caller can revoke what its first use issued); an unknown one
+	// gives ErrNotFound. Of concurrent uses exactly one succeeds. Expiry is the
+	// caller's to check: an expired code is used like any other.
+	UseAuthCode(ctx context.Context, id string, now time.Time) (AuthCode, error)
+
+	// CreateRefreshToken gives ErrConflict when the ID is taken.
+	CreateRefreshToken(ctx context.Context, t RefreshToken) error
+	// UseRefreshToken marks the token used at now and returns it, with
+	// ErrConflict (and the token as its first use left it) when it was used
+	// before, ErrNotFound when unknown. Of concurrent uses exactly one
+	// succeeds. Expiry is the caller's to check.
+	UseRefreshToken(ctx context.Context, id string, now time.Time) (RefreshToken, error)
+
+	// CreateIdentityProvider gives ErrConflict when the ID, the Name or the
+	// ProviderName (both case-insensitively), or a non-empty EntityID is
+	// taken; any number of providers may have an empty EntityID.
+	CreateIdentityProvider(ctx context.Context, p IdentityProvider) error
+	GetIdentityProvider(ctx context.Context, id string) (IdentityProvider, error)
+	// ListIdentityProviders returns every provider, oldest (by CreatedAt) first.
+	ListIdentityProviders(ctx context.Context) ([]IdentityProvider, error)
+	// UpdateIdentityProvider applies fn inside one transaction and saves its
+	// result, keeping ID and CreatedAt; the uniqueness rules of
+	// CreateIdentityProvider apply.
+	UpdateIdentityProvider(ctx context.Context, id string, fn func(IdentityProvider) (IdentityProvider, error)) (IdentityProvider, error)
+	DeleteIdentityProvider(ctx context.Context, id string) error
+
+	// UseAssertionID records a SAML assertion ID of issuer until expiresAt; a
+	// second record of the same issuer and ID gives ErrConflict (a replay);
+	// the same ID of another issuer does not.
+	UseAssertionID(ctx context.Context, issuer, id string, expiresAt time.Time) error
 
 	// Secret returns the value kept under name, creating it with gen on first
 	// use; concurrent first calls agree on one value.
 	Secret(ctx context.Context, name string, gen func() ([]byte, error)) ([]byte, error)
 
+	// AppendAudit appends e; e.ID is ignored and the store assigns a new one,
+	// greater than every ID assigned before.
 	AppendAudit(ctx context.Context, e AuditEvent) error
-	// ListAudit returns events newest first.
+	// ListAudit returns events newest (last appended, whatever their Time)
+	// first: those whose Action equals f.Action exactly when it is set, at
+	// most f.Limit of them; 100 when f.Limit is not positive, never more than
+	// 1000.
 	ListAudit(ctx context.Context, f AuditFilter) ([]AuditEvent, error)
 
 	Close() error

@@ -107,20 +107,50 @@ func (db *DB) UpdateClient(ctx context.Context, id string, fn func(store.Client)
 	return saved, nil
 }
 
-// DeleteClient deletes the client with the given ID. It returns an error
-// wrapping store.ErrNotFound when there is none.
+// CreateClientWithUser inserts c and u (u with Version 1) in one write
+// transaction. It returns an error wrapping store.ErrConflict, and inserts
+// neither, when c.ID, a non-empty c.RequestID, u.ID or u.UserName (compared
+// case-insensitively) is taken.
+func (db *DB) CreateClientWithUser(ctx context.Context, c store.Client, u store.User) error {
+	tx, err := db.db.BeginTx(ctx, nil)
+	if err != nil {
+		return wrap("create client with user", err)
+	}
+	defer tx.Rollback()
+	if err := insertClient(ctx, tx, c); err != nil {
+		return wrap("create client with user", err)
+	}
+	if err := insertUser(ctx, tx, u); err != nil {
+		return wrap("create client with user", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return wrap("create client with user", err)
+	}
+	return nil
+}
+
+// DeleteClient deletes the client with the given ID and, in the same
+// transaction, the user its UserID names (a Technical User client's own user;
+// a UserID naming no user is no error). It returns an error wrapping
+// store.ErrNotFound when there is no such client.
 func (db *DB) DeleteClient(ctx context.Context, id string) error {
 	tx, err := db.db.BeginTx(ctx, nil)
 	if err != nil {
 		return wrap("delete client", err)
 	}
 	defer tx.Rollback()
-	res, err := tx.ExecContext(ctx, `DELETE FROM clients WHERE id = ?`, id)
-	if err != nil {
+	var userID string
+	if err := tx.QueryRowContext(ctx,
+		`SELECT user_id FROM clients WHERE id = ?`, id).Scan(&userID); err != nil {
 		return wrap("delete client", err)
 	}
-	if err := mustAffect(res); err != nil {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM clients WHERE id = ?`, id); err != nil {
 		return wrap("delete client", err)
+	}
+	if userID != "" {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM users WHERE id = ?`, userID); err != nil {
+			return wrap("delete client", err)
+		}
 	}
 	if err := tx.Commit(); err != nil {
 		return wrap("delete client", err)

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/appintegration/appintegration/store"
 )
@@ -67,24 +66,6 @@ func (db *DB) IsRevoked(ctx context.Context, tokenID string) (bool, error) {
 		return false, wrap("is revoked", err)
 	}
 	return revoked, nil
-}
-
-// PruneRevocations deletes the revocations of tokens that expired before now.
-// It returns the driver's error, if any.
-func (db *DB) PruneRevocations(ctx context.Context, now time.Time) error {
-	tx, err := db.db.BeginTx(ctx, nil)
-	if err != nil {
-		return wrap("prune revocations", err)
-	}
-	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx,
-		`DELETE FROM revocations WHERE expires_at < ?`, encodeTime(now)); err != nil {
-		return wrap("prune revocations", err)
-	}
-	if err := tx.Commit(); err != nil {
-		return wrap("prune revocations", err)
-	}
-	return nil
 }
 
 // Secret returns the value kept under name. On first use it calls gen, outside

@@ -4,8 +4,11 @@
 // Encoding: times are INTEGER unix microseconds in UTC (so a backend such as
 // PostgreSQL, whose timestamps have microsecond precision, behaves the same) and
 // are returned in UTC; durations are INTEGER nanoseconds; Access, RedirectURIs,
-// Emails and role Scopes are JSON arrays in TEXT columns; user roles are a child
-// table. Empty lists come back as nil.
+// Emails, role Scopes and identity provider Certificates (as base64) are JSON
+// arrays in TEXT columns; user roles are a child table, and so are user e-mail
+// addresses, lower-cased, for lookups (the JSON stays the record). Empty lists
+// come back as nil. Case-insensitive uniqueness uses COLLATE NOCASE, which
+// folds ASCII letters only.
 package sqlite
 
 import (

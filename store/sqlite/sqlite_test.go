@@ -202,3 +202,77 @@ func TestOpenErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestMigration0002IndexesExistingEmails opens a database made by migration
+// 0001 alone, with users in it, and checks that 0002 indexes their addresses.
+func TestMigration0002IndexesExistingEmails(t *testing.T) {
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "app.db")
+	schema, err := os.ReadFile(filepath.Join("migrations", "0001_init.sql"))
+	if err != nil {
+		t.Fatalf("read 0001: %v", err)
+	}
+	raw, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatalf("sql.Open: %v", err)
+	}
+	for _, stmt := range []string{
+		string(schema),
+		`CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)`,
+		`INSERT INTO schema_migrations VALUES (1, '2026-01-01T00:00:00Z')`,
+		`INSERT INTO users (id, user_name, emails, version, created_at, updated_at) VALUES
+			('u1', 'alice', '[{"value":"Alice@Example.COM","type":"work","primary":true},{"value":"a2@example.org"}]', 1, 0, 0),
+			('u2', 'bob', '[{"value":""},{"value":"bob@example.com"}]', 1, 0, 0),
+			('u3', 'carol', '[]', 1, 0, 0)`,
+	} {
+		if _, err := raw.ExecContext(ctx, stmt); err != nil {
+			raw.Close()
+			t.Fatalf("set up version 1: %v", err)
+		}
+	}
+	if err := raw.Close(); err != nil {
+		t.Fatalf("close: %v", err)
+	}
+
+	db := mustOpen(t, path)
+	for email, want := range map[string]string{
+		"alice@example.com": "u1", "A2@EXAMPLE.ORG": "u1", "BOB@example.com": "u2",
+	} {
+		u, err := db.GetUserByEmail(ctx, email)
+		if err != nil || u.ID != want {
+			t.Errorf("GetUserByEmail(%q) = %q, %v; want %q", email, u.ID, err, want)
+		}
+	}
+	if rows := migrationsApplied(t, path); !strings.Contains(rows, ";2 ") {
+		t.Errorf("schema_migrations = %q, want version 2 applied", rows)
+	}
+	if err := db.IntegrityCheck(ctx); err != nil {
+		t.Errorf("IntegrityCheck: %v", err)
+	}
+}
+
+// TestUseAtZeroTime checks that a zero use time, which would be stored as
+// "not used", is refused and leaves the code and token unused.
+func TestUseAtZeroTime(t *testing.T) {
+	ctx := t.Context()
+	db := mustOpen(t, sqlite.Memory)
+	exp := time.Now().Add(time.Minute)
+	if err := db.CreateAuthCode(ctx, store.AuthCode{ID: "c", CreatedAt: time.Now(), ExpiresAt: exp}); err != nil {
+		t.Fatalf("CreateAuthCode: %v", err)
+	}
+	if err := db.CreateRefreshToken(ctx, store.RefreshToken{ID: "r", CreatedAt: time.Now(), ExpiresAt: exp}); err != nil {
+		t.Fatalf("CreateRefreshToken: %v", err)
+	}
+	if _, err := db.UseAuthCode(ctx, "c", time.Time{}); err == nil {
+		t.Error("UseAuthCode at the zero time: no error")
+	}
+	if _, err := db.UseRefreshToken(ctx, "r", time.Time{}); err == nil {
+		t.Error("UseRefreshToken at the zero time: no error")
+	}
+	if c, err := db.UseAuthCode(ctx, "c", time.Now()); err != nil || c.UsedAt.IsZero() {
+		t.Errorf("UseAuthCode after a refused use = UsedAt %v, %v; want a first use", c.UsedAt, err)
+	}
+	if r, err := db.UseRefreshToken(ctx, "r", time.Now()); err != nil || r.UsedAt.IsZero() {
+		t.Errorf("UseRefreshToken after a refused use = UsedAt %v, %v; want a first use", r.UsedAt, err)
+	}
+}

@@ -2,7 +2,9 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
+	"strings"
 
 	"github.com/appintegration/appintegration/store"
 )
@@ -58,6 +60,69 @@ func (db *DB) GetUserByName(ctx context.Context, userName string) (store.User, e
 		return store.User{}, wrap("get user by name", err)
 	}
 	return u, nil
+}
+
+// GetUserByIdpUserID returns the user whose IdpUserID equals idpUserID
+// exactly. It returns an error wrapping store.ErrNotFound when none does (an
+// empty idpUserID matches no user), or one wrapping store.ErrConflict when
+// several do.
+func (db *DB) GetUserByIdpUserID(ctx context.Context, idpUserID string) (store.User, error) {
+	if idpUserID == "" {
+		return store.User{}, wrap("get user by IdP user ID", sql.ErrNoRows)
+	}
+	// The second condition, always true here, lets SQLite use the partial index.
+	u, err := getOneUser(ctx, db.db, userSelect+` WHERE u.idp_user_id = ? AND u.idp_user_id <> '' LIMIT 2`, idpUserID)
+	if err != nil {
+		return store.User{}, wrap("get user by IdP user ID", err)
+	}
+	return u, nil
+}
+
+// GetUserByEmail returns the user one of whose e-mail addresses equals email
+// compared case-insensitively. It returns an error wrapping store.ErrNotFound
+// when none does (an empty email matches no user), or one wrapping
+// store.ErrConflict when several users do.
+func (db *DB) GetUserByEmail(ctx context.Context, email string) (store.User, error) {
+	if email == "" {
+		return store.User{}, wrap("get user by e-mail", sql.ErrNoRows)
+	}
+	u, err := getOneUser(ctx, db.db, userSelect+` WHERE u.id IN (
+		SELECT e.user_id FROM user_emails e WHERE e.value_lower = ?) LIMIT 2`,
+		strings.ToLower(email))
+	if err != nil {
+		return store.User{}, wrap("get user by e-mail", err)
+	}
+	return u, nil
+}
+
+// getOneUser runs query, which selects at most two users, and returns the one
+// it found, sql.ErrNoRows when it found none, or store.ErrConflict when it
+// found two.
+func getOneUser(ctx context.Context, q querier, query string, args ...any) (store.User, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return store.User{}, err
+	}
+	defer rows.Close()
+	var found []store.User
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
+			return store.User{}, err
+		}
+		found = append(found, u)
+	}
+	if err := rows.Err(); err != nil {
+		return store.User{}, err
+	}
+	switch len(found) {
+	case 0:
+		return store.User{}, sql.ErrNoRows
+	case 1:
+		return found[0], nil
+	default:
+		return store.User{}, fmt.Errorf("%w: several users match", store.ErrConflict)
+	}
 }
 
 // ListUsers returns every user ordered by userName (case-insensitively), or an
@@ -116,8 +181,9 @@ func (db *DB) UpdateUser(ctx context.Context, id string, fn func(store.User) (st
 	return saved, nil
 }
 
-// DeleteUser deletes the user with the given ID and its roles. It returns an
-// error wrapping store.ErrNotFound when there is none.
+// DeleteUser deletes the user with the given ID, its roles and its indexed
+// e-mail addresses. It returns an error wrapping store.ErrNotFound when there
+// is none.
 func (db *DB) DeleteUser(ctx context.Context, id string) error {
 	tx, err := db.db.BeginTx(ctx, nil)
 	if err != nil {
@@ -184,6 +250,9 @@ func insertUser(ctx context.Context, q querier, u store.User) error {
 	); err != nil {
 		return err
 	}
+	if err := insertUserEmails(ctx, q, u.ID, u.Emails); err != nil {
+		return err
+	}
 	return insertUserRoles(ctx, q, u.ID, u.Roles)
 }
 
@@ -208,7 +277,29 @@ func updateUser(ctx context.Context, q querier, u store.User) error {
 	if _, err := q.ExecContext(ctx, `DELETE FROM user_roles WHERE user_id = ?`, u.ID); err != nil {
 		return err
 	}
+	if _, err := q.ExecContext(ctx, `DELETE FROM user_emails WHERE user_id = ?`, u.ID); err != nil {
+		return err
+	}
+	if err := insertUserEmails(ctx, q, u.ID, u.Emails); err != nil {
+		return err
+	}
 	return insertUserRoles(ctx, q, u.ID, u.Roles)
+}
+
+// insertUserEmails indexes the user's non-empty e-mail addresses, lower-cased,
+// for GetUserByEmail.
+func insertUserEmails(ctx context.Context, q querier, userID string, emails []store.Email) error {
+	for i, e := range emails {
+		if e.Value == "" {
+			continue
+		}
+		if _, err := q.ExecContext(ctx,
+			`INSERT INTO user_emails (user_id, position, value_lower) VALUES (?, ?, ?)`,
+			userID, i, strings.ToLower(e.Value)); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func insertUserRoles(ctx context.Context, q querier, userID string, roles []string) error {

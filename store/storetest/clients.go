@@ -46,18 +46,19 @@ func testClientList(t *testing.T, s store.Store) {
 		t.Errorf("ListClients of an empty store: got %d clients", len(got))
 	}
 
+	// Created in another order than their CreatedAt: the list is oldest first.
 	var want []store.Client
 	for i, id := range []string{"b", "c", "a"} {
 		c := newClient(id)
-		c.CreatedAt = at(i)
+		c.CreatedAt = at([]int{2, 0, 1}[i])
 		c.Purpose = []store.Purpose{store.PurposeAPIAccess, store.PurposeInteractive, store.PurposeTechnicalUser}[i]
 		must(t, "CreateClient", s.CreateClient(ctx, c))
 		want = append(want, c)
 	}
+	want = []store.Client{want[1], want[2], want[0]}
 	got, err = s.ListClients(ctx)
 	must(t, "ListClients", err)
-	key := func(c store.Client) string { return c.ID }
-	equalList(t, "ListClients", sortedBy(got, key), sortedBy(want, key), normClient)
+	equalList(t, "ListClients (oldest first)", got, want, normClient)
 }
 
 func testClientUpdate(t *testing.T, s store.Store) {
@@ -245,6 +246,9 @@ func testTimePrecision(t *testing.T, s store.Store) {
 	must(t, "GetClient", err)
 	if d := got.CreatedAt.Sub(c.CreatedAt).Abs(); d >= time.Microsecond {
 		t.Errorf("CreatedAt = %v, want %v within a microsecond", got.CreatedAt, c.CreatedAt)
+	}
+	if loc := got.CreatedAt.Location(); loc != time.UTC {
+		t.Errorf("CreatedAt in %v, want UTC", loc)
 	}
 	if !got.UpdatedAt.IsZero() {
 		t.Errorf("UpdatedAt = %v, want the zero time", got.UpdatedAt)

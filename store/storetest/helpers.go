@@ -174,3 +174,57 @@ func sortedBy[T any](s []T, key func(T) string) []T {
 	slices.SortFunc(s, func(a, b T) int { return strings.Compare(key(a), key(b)) })
 	return s
 }
+
+func newAuthCode(id string) store.AuthCode {
+	return store.AuthCode{
+		ID:            id,
+		ClientID:      "client-" + id,
+		UserID:        "user-" + id,
+		RedirectURI:   "https://app.example.com/callback?x=" + id,
+		Scope:         "openid user_provisioning",
+		CodeChallenge: "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+		FamilyID:      "family-" + id,
+		CreatedAt:     at(0),
+		ExpiresAt:     at(1),
+	}
+}
+
+func newRefreshToken(id string) store.RefreshToken {
+	return store.RefreshToken{
+		ID:        id,
+		FamilyID:  "family-" + id,
+		ClientID:  "client-" + id,
+		UserID:    "user-" + id,
+		Scope:     "content_network",
+		CreatedAt: at(0),
+		ExpiresAt: at(30 * 24),
+	}
+}
+
+func newIdentityProvider(id string) store.IdentityProvider {
+	return store.IdentityProvider{
+		ID:           id,
+		Name:         "IdP " + id,
+		ProviderName: "idp-" + id + ".example.com",
+		EntityID:     "https://idp.example.com/" + id + "/metadata",
+		Certificates: [][]byte{{0x30, 0x82, 0x00, 0xFF, 0x01}, {0x30, 0x00, 0x00, 0x0A}},
+		CreatedAt:    at(0),
+		UpdatedAt:    at(1),
+	}
+}
+
+func normAuthCode(c store.AuthCode) store.AuthCode {
+	c.CreatedAt, c.ExpiresAt, c.UsedAt = normTime(c.CreatedAt), normTime(c.ExpiresAt), normTime(c.UsedAt)
+	return c
+}
+
+func normRefreshToken(r store.RefreshToken) store.RefreshToken {
+	r.CreatedAt, r.ExpiresAt, r.UsedAt = normTime(r.CreatedAt), normTime(r.ExpiresAt), normTime(r.UsedAt)
+	return r
+}
+
+func normIdentityProvider(p store.IdentityProvider) store.IdentityProvider {
+	p.Certificates = mapSlice(p.Certificates, normSlice)
+	p.CreatedAt, p.UpdatedAt = normTime(p.CreatedAt), normTime(p.UpdatedAt)
+	return p
+}

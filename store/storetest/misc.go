@@ -6,7 +6,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/appintegration/appintegration/store"
 )
@@ -32,34 +31,6 @@ func testRevocation(t *testing.T, s store.Store) {
 			t.Errorf("IsRevoked(%q) = %v, want %v", id, revoked, want)
 		}
 	}
-}
-
-func testPruneRevocations(t *testing.T, s store.Store) {
-	ctx := t.Context()
-	now := at(10)
-	revs := []struct {
-		id        string
-		expiresAt time.Time
-		kept      bool
-	}{
-		{"long-gone", at(-1000), false},
-		{"just-gone", now.Add(-time.Second), false},
-		{"expires-now", now, true},
-		{"later", now.Add(time.Hour), true},
-	}
-	for _, r := range revs {
-		must(t, "RevokeToken "+r.id, s.RevokeToken(ctx,
-			store.Revocation{TokenID: r.id, ClientID: "c1", ExpiresAt: r.expiresAt}))
-	}
-	must(t, "PruneRevocations", s.PruneRevocations(ctx, now))
-	for _, r := range revs {
-		revoked, err := s.IsRevoked(ctx, r.id)
-		must(t, "IsRevoked "+r.id, err)
-		if revoked != r.kept {
-			t.Errorf("after PruneRevocations: IsRevoked(%q) = %v, want %v", r.id, revoked, r.kept)
-		}
-	}
-	must(t, "PruneRevocations with nothing to prune", s.PruneRevocations(ctx, now))
 }
 
 func testSecret(t *testing.T, s store.Store) {

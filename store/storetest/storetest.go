@@ -8,15 +8,23 @@
 //     store.ErrNotFound; writes breaking a uniqueness rule, errors wrapping
 //     store.ErrConflict.
 //   - Times keep at least microsecond precision (digits below a microsecond may
-//     be truncated or rounded) and keep their instant; their location may
-//     change. The zero time comes back as a zero time.
-//   - An empty list (Access, Emails, Roles, Scopes) or byte slice may come back
-//     as nil or empty.
+//     be truncated or rounded), keep their instant and come back in UTC. The
+//     zero time comes back as a zero time.
+//   - An empty list (Access, Emails, Roles, Scopes, Certificates) or byte slice
+//     may come back as nil or empty.
 //   - Update functions run inside one transaction: an error from fn is returned
 //     as is and nothing is written; the ID and CreatedAt of the stored record are
 //     kept whatever fn returns; concurrent updates all land.
 //   - A user has Version 1 when created and one more after every update,
 //     whatever the caller passes.
+//   - Lists come in a defined order: clients and identity providers oldest
+//     (by CreatedAt) first, users by userName compared case-insensitively,
+//     audit events newest (last appended) first.
+//   - Authorization codes and refresh tokens are single use, also under
+//     concurrent use; PruneExpired removes exactly what expired before now.
+//
+// Test data is ASCII only, so that backends whose case folding differs for
+// other letters all pass.
 package storetest
 
 import (
@@ -43,6 +51,9 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ClientConflict", testClientConflict},
 		{"ClientDelete", testClientDelete},
 		{"ClientConcurrentUpdate", testClientConcurrentUpdate},
+		{"CreateClientWithUser", testCreateClientWithUser},
+		{"CreateClientWithUserConflict", testCreateClientWithUserConflict},
+		{"DeleteClientDeletesUser", testDeleteClientDeletesUser},
 		{"TimePrecision", testTimePrecision},
 
 		{"ListRoles", testListRoles},
@@ -56,6 +67,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"UserNotFound", testUserNotFound},
 		{"UserConflict", testUserConflict},
 		{"UserDelete", testUserDelete},
+		{"GetUserByIdpUserID", testGetUserByIdpUserID},
+		{"GetUserByEmail", testGetUserByEmail},
 		{"CreateUserIfNoneHasRole", testCreateUserIfNoneHasRole},
 		{"CreateUserIfNoneHasRoleInactive", testCreateUserIfNoneHasRoleInactive},
 		{"CreateUserIfNoneHasRoleConcurrent", testCreateUserIfNoneHasRoleConcurrent},
@@ -66,7 +79,21 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"SigningKeyConflict", testSigningKeyConflict},
 
 		{"Revocation", testRevocation},
-		{"PruneRevocations", testPruneRevocations},
+		{"AuthCodeUse", testAuthCodeUse},
+		{"AuthCodeUseConcurrent", testAuthCodeUseConcurrent},
+		{"RefreshTokenUse", testRefreshTokenUse},
+		{"RefreshTokenUseConcurrent", testRefreshTokenUseConcurrent},
+		{"UseAssertionID", testUseAssertionID},
+		{"PruneExpired", testPruneExpired},
+
+		{"IdentityProviderCreateGet", testIdentityProviderCreateGet},
+		{"IdentityProviderEmptyFields", testIdentityProviderEmptyFields},
+		{"IdentityProviderList", testIdentityProviderList},
+		{"IdentityProviderUpdate", testIdentityProviderUpdate},
+		{"IdentityProviderUpdateFnError", testIdentityProviderUpdateFnError},
+		{"IdentityProviderNotFound", testIdentityProviderNotFound},
+		{"IdentityProviderConflict", testIdentityProviderConflict},
+		{"IdentityProviderDelete", testIdentityProviderDelete},
 
 		{"Secret", testSecret},
 		{"SecretGenError", testSecretGenError},
