@@ -115,8 +115,14 @@ func (ks *keySet) ensure(ctx context.Context) error {
 		}
 	}
 	if !haveCurrent {
-		if _, err := ks.create(ctx, now); err != nil {
+		// Instances starting together on one empty store create one key:
+		// the store serialises this and the others find it current.
+		rec, err := ks.newKey(now)
+		if err != nil {
 			return err
+		}
+		if _, err := ks.store.CreateSigningKeyIfNoneCurrent(ctx, rec); err != nil {
+			return fmt.Errorf("oauth: store signing key: %w", err)
 		}
 	}
 	_, err = ks.load(ctx)
@@ -126,6 +132,18 @@ func (ks *keySet) ensure(ctx context.Context) error {
 // create generates and stores a new key of the configured algorithm that signs
 // from signAt.
 func (ks *keySet) create(ctx context.Context, signAt time.Time) (store.SigningKey, error) {
+	rec, err := ks.newKey(signAt)
+	if err != nil {
+		return store.SigningKey{}, err
+	}
+	if err := ks.store.CreateSigningKey(ctx, rec); err != nil {
+		return store.SigningKey{}, fmt.Errorf("oauth: store signing key: %w", err)
+	}
+	return rec, nil
+}
+
+// newKey generates a key of the configured algorithm that signs from signAt.
+func (ks *keySet) newKey(signAt time.Time) (store.SigningKey, error) {
 	priv, err := generateKey(ks.alg)
 	if err != nil {
 		return store.SigningKey{}, err
@@ -138,14 +156,10 @@ func (ks *keySet) create(ctx context.Context, signAt time.Time) (store.SigningKe
 	if err != nil {
 		return store.SigningKey{}, err
 	}
-	rec := store.SigningKey{
+	return store.SigningKey{
 		ID: kid, Algorithm: ks.alg, PrivateKey: der,
 		CreatedAt: ks.now().UTC(), SignAt: signAt.UTC(),
-	}
-	if err := ks.store.CreateSigningKey(ctx, rec); err != nil {
-		return store.SigningKey{}, fmt.Errorf("oauth: store signing key: %w", err)
-	}
-	return rec, nil
+	}, nil
 }
 
 func generateKey(alg string) (crypto.Signer, error) {

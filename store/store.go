@@ -252,6 +252,11 @@ type Store interface {
 
 	// CreateSigningKey gives ErrConflict when the ID is taken.
 	CreateSigningKey(ctx context.Context, k SigningKey) error
+	// CreateSigningKeyIfNoneCurrent creates k unless a key of k.Algorithm that is
+	// not retired (RetireAt zero) exists, in one transaction serialised with
+	// other callers, even in other processes; it reports whether k was created.
+	// Instances starting together on one empty store so create one first key.
+	CreateSigningKeyIfNoneCurrent(ctx context.Context, k SigningKey) (bool, error)
 	ListSigningKeys(ctx context.Context) ([]SigningKey, error)
 	// UpdateSigningKey applies fn inside one transaction and saves its result,
 	// keeping ID and CreatedAt.

@@ -27,6 +27,38 @@ func (db *DB) CreateSigningKey(ctx context.Context, k store.SigningKey) error {
 	return nil
 }
 
+// CreateSigningKeyIfNoneCurrent creates k unless a current key of its algorithm
+// exists, under an advisory lock so that instances starting together create one
+// key. It returns whether k was created, or an error (ErrConflict for a taken ID).
+func (db *DB) CreateSigningKeyIfNoneCurrent(ctx context.Context, k store.SigningKey) (bool, error) {
+	created := false
+	err := db.inTx(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1, hashtext($2))`, lockSigningKey, k.Algorithm); err != nil {
+			return err
+		}
+		var current bool
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM signing_keys WHERE algorithm = $1 AND retire_at = $2)`,
+			k.Algorithm, encodeTime(time.Time{})).Scan(&current); err != nil {
+			return err
+		}
+		if current {
+			return nil
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO signing_keys (`+keyColumns+`)
+			VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+			k.ID, k.Algorithm, k.PrivateKey, encodeTime(k.CreatedAt), encodeTime(k.SignAt),
+			encodeTime(k.RetireAt), encodeTime(k.ExpireAt)); err != nil {
+			return err
+		}
+		created = true
+		return nil
+	})
+	if err != nil {
+		return false, wrap("create signing key if none current", err)
+	}
+	return created, nil
+}
+
 // ListSigningKeys returns every signing key, oldest first, or an error.
 func (db *DB) ListSigningKeys(ctx context.Context) ([]store.SigningKey, error) {
 	rows, err := db.pool.Query(ctx,

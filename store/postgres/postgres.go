@@ -55,6 +55,9 @@ const (
 	// lockRoleHolder is combined with a hash of the role in
 	// CreateUserIfNoneHasRole, see there.
 	lockRoleHolder int32 = 0x61700002
+	// lockSigningKey is combined with a hash of the algorithm in
+	// CreateSigningKeyIfNoneCurrent.
+	lockSigningKey int32 = 0x61700003
 )
 
 // Open connects to the PostgreSQL database at url (a postgres:// or

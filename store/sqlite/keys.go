@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"time"
 
 	"github.com/appintegration/appintegration/store"
 )
@@ -27,6 +28,36 @@ func (db *DB) CreateSigningKey(ctx context.Context, k store.SigningKey) error {
 		return wrap("create signing key", err)
 	}
 	return nil
+}
+
+// CreateSigningKeyIfNoneCurrent creates k unless a current key of its algorithm
+// exists; the immediate write transaction serialises concurrent callers. It
+// returns whether k was created, or an error (ErrConflict for a taken ID).
+func (db *DB) CreateSigningKeyIfNoneCurrent(ctx context.Context, k store.SigningKey) (bool, error) {
+	tx, err := db.db.BeginTx(ctx, nil)
+	if err != nil {
+		return false, wrap("create signing key if none current", err)
+	}
+	defer tx.Rollback()
+	var current bool
+	if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM signing_keys WHERE algorithm = ? AND retire_at = ?)`,
+		k.Algorithm, encodeTime(time.Time{})).Scan(&current); err != nil {
+		return false, wrap("create signing key if none current", err)
+	}
+	if current {
+		return false, nil
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO signing_keys (`+keyColumns+`)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		k.ID, k.Algorithm, k.PrivateKey, encodeTime(k.CreatedAt), encodeTime(k.SignAt),
+		encodeTime(k.RetireAt), encodeTime(k.ExpireAt),
+	); err != nil {
+		return false, wrap("create signing key if none current", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return false, wrap("create signing key if none current", err)
+	}
+	return true, nil
 }
 
 // ListSigningKeys returns every signing key, oldest first, or an error.

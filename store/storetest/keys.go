@@ -1,6 +1,9 @@
 package storetest
 
 import (
+	"fmt"
+	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/appintegration/appintegration/store"
@@ -90,4 +93,47 @@ func testSigningKeyConflict(t *testing.T, s store.Store) {
 	got, err := s.ListSigningKeys(ctx)
 	must(t, "ListSigningKeys", err)
 	equalList(t, "keys after conflict", got, []store.SigningKey{k}, normKey)
+}
+
+// testSigningKeyIfNoneCurrent: of several concurrent callers on a store without
+// a current key of an algorithm exactly one creates its key; a retired key or a
+// key of another algorithm does not count as current.
+func testSigningKeyIfNoneCurrent(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	other := newKey("other-alg")
+	other.Algorithm = "EdDSA"
+	must(t, "CreateSigningKey", s.CreateSigningKey(ctx, other))
+	retired := newKey("retired")
+	retired.RetireAt, retired.ExpireAt = at(5), at(6)
+	must(t, "CreateSigningKey", s.CreateSigningKey(ctx, retired))
+
+	const callers = 8
+	var wg sync.WaitGroup
+	var created atomic.Int32
+	for i := range callers {
+		wg.Go(func() {
+			k := newKey(fmt.Sprintf("first-%d", i))
+			ok, err := s.CreateSigningKeyIfNoneCurrent(ctx, k)
+			if err != nil {
+				t.Errorf("CreateSigningKeyIfNoneCurrent: %v", err)
+			}
+			if ok {
+				created.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	if n := created.Load(); n != 1 {
+		t.Errorf("%d of %d concurrent callers created a key, want exactly 1", n, callers)
+	}
+	keys, err := s.ListSigningKeys(ctx)
+	must(t, "ListSigningKeys", err)
+	if len(keys) != 3 {
+		t.Errorf("%d keys stored, want 3 (other algorithm, retired, one first key)", len(keys))
+	}
+	ok, err := s.CreateSigningKeyIfNoneCurrent(ctx, newKey("later"))
+	must(t, "CreateSigningKeyIfNoneCurrent", err)
+	if ok {
+		t.Error("a key was created although a current one exists")
+	}
 }

@@ -77,6 +77,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"SigningKeyUpdateFnError", testSigningKeyUpdateFnError},
 		{"SigningKeyNotFound", testSigningKeyNotFound},
 		{"SigningKeyConflict", testSigningKeyConflict},
+		{"SigningKeyIfNoneCurrent", testSigningKeyIfNoneCurrent},
 
 		{"Revocation", testRevocation},
 		{"AuthCodeUse", testAuthCodeUse},
