@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/golang-jwt/jwt/v5"
 
@@ -15,7 +16,10 @@ import (
 var ErrInactiveToken = errors.New("oauth: token is not active")
 
 // VerifyAccessToken checks an access token: signature by a published key, typ,
-// issuer, expiry, that it is not revoked and that its client still exists. It
+// issuer, expiry, that it is not revoked and that its client still exists (and,
+// for a Technical User, has not expired). A token in a user's name also needs
+// the user to exist and be active, and one from an authorization code or
+// refresh token needs its family unrevoked. It
 // returns the claims, ErrInactiveToken (wrapped, with the reason) or an internal
 // error when the store fails.
 func (s *Service) VerifyAccessToken(ctx context.Context, token string) (*AccessClaims, error) {
@@ -58,10 +62,33 @@ func (s *Service) VerifyAccessToken(ctx context.Context, token string) (*AccessC
 	if revoked {
 		return nil, fmt.Errorf("%w: revoked", ErrInactiveToken)
 	}
-	if _, err := s.store.GetClient(ctx, claims.ClientID); errors.Is(err, store.ErrNotFound) {
+	c, err := s.clients.get(ctx, s.store, claims.ClientID)
+	if errors.Is(err, store.ErrNotFound) {
 		return nil, fmt.Errorf("%w: client deleted", ErrInactiveToken)
 	} else if err != nil {
 		return nil, fmt.Errorf("oauth: verify token: %w", err)
+	}
+	// API Access client_credentials tokens stop here: no user, no family.
+	if IsExpired(c, s.now()) {
+		return nil, fmt.Errorf("%w: client expired", ErrInactiveToken)
+	}
+	if claims.Subject != claims.ClientID {
+		// A token in a user's name dies with the user's deletion or deactivation.
+		u, err := s.store.GetUser(ctx, claims.Subject)
+		if errors.Is(err, store.ErrNotFound) || (err == nil && !u.Active) {
+			return nil, fmt.Errorf("%w: user deleted or inactive", ErrInactiveToken)
+		} else if err != nil {
+			return nil, fmt.Errorf("oauth: verify token: %w", err)
+		}
+	}
+	if claims.Family != "" {
+		revoked, err := s.store.IsRevoked(ctx, claims.Family)
+		if err != nil {
+			return nil, fmt.Errorf("oauth: verify token: %w", err)
+		}
+		if revoked {
+			return nil, fmt.Errorf("%w: token family revoked", ErrInactiveToken)
+		}
 	}
 	return claims, nil
 }
@@ -128,8 +155,11 @@ func (s *Service) Revoke(ctx context.Context, req *TokenRequest) error {
 	if token == "" {
 		return errorf(ErrInvalidRequest, "token is missing")
 	}
-	if hint := req.Params.Get("token_type_hint"); hint != "" && hint != "access_token" {
-		return errorf(ErrUnsupportedTokenType, "only access tokens are issued by this server")
+	if hint := req.Params.Get("token_type_hint"); hint != "" && hint != "access_token" && hint != "refresh_token" {
+		return errorf(ErrUnsupportedTokenType, "only access and refresh tokens are issued by this server")
+	}
+	if strings.HasPrefix(token, refreshTokenPrefix) {
+		return s.revokeRefreshToken(ctx, c, token)
 	}
 	claims, err := s.VerifyAccessToken(ctx, token)
 	if errors.Is(err, ErrInactiveToken) {
@@ -148,9 +178,28 @@ func (s *Service) Revoke(ctx context.Context, req *TokenRequest) error {
 	return nil
 }
 
+// revokeRefreshToken revokes a refresh token and, RFC 7009 §2.1, the access
+// tokens of the same grant: its whole family. The store can only read a
+// refresh token by using it, which retires it as revocation would anyway.
+func (s *Service) revokeRefreshToken(ctx context.Context, c store.Client, token string) error {
+	now := s.now().UTC()
+	rt, err := s.store.UseRefreshToken(ctx, opaqueID(token), now)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil // §2.2: an invalid token needs no revocation
+	}
+	if err != nil && !errors.Is(err, store.ErrConflict) {
+		return fmt.Errorf("oauth: revoke: %w", err)
+	}
+	if rt.ClientID != c.ID {
+		return errorf(ErrUnauthorizedClient, "the token was not issued to this client")
+	}
+	return s.revokeFamily(ctx, rt.FamilyID, rt.ClientID, now)
+}
+
 // Metadata is the RFC 8414 authorization server metadata.
 type Metadata struct {
 	Issuer                             string   `json:"issuer"`
+	AuthorizationEndpoint              string   `json:"authorization_endpoint"`
 	TokenEndpoint                      string   `json:"token_endpoint"`
 	JWKSURI                            string   `json:"jwks_uri"`
 	ScopesSupported                    []string `json:"scopes_supported"`
@@ -162,6 +211,9 @@ type Metadata struct {
 	RevocationEndpoint                 string   `json:"revocation_endpoint"`
 	RevocationEndpointAuthMethods      []string `json:"revocation_endpoint_auth_methods_supported"`
 	AccessTokenSigningAlgValuesSupport []string `json:"access_token_signing_alg_values_supported"`
+	CodeChallengeMethodsSupported      []string `json:"code_challenge_methods_supported"`
+	// RFC 9207: authorization responses carry iss.
+	AuthorizationResponseIssSupported bool `json:"authorization_response_iss_parameter_supported"`
 }
 
 // Metadata returns this server's RFC 8414 metadata.
@@ -169,16 +221,19 @@ func (s *Service) Metadata() Metadata {
 	auth := []string{"client_secret_basic", "client_secret_post"}
 	return Metadata{
 		Issuer:                             s.baseURL,
+		AuthorizationEndpoint:              s.URLs().AuthorizationURL,
 		TokenEndpoint:                      s.URLs().TokenURL,
 		JWKSURI:                            s.baseURL + "/oauth/token_keys",
 		ScopesSupported:                    AccessValues,
-		ResponseTypesSupported:             []string{},
-		GrantTypesSupported:                []string{GrantTypeClientCredentials},
+		ResponseTypesSupported:             []string{"code"},
+		GrantTypesSupported:                []string{GrantTypeClientCredentials, GrantTypeSAML2Bearer, GrantTypeAuthorizationCode, GrantTypeRefreshToken},
 		TokenEndpointAuthMethodsSupported:  auth,
 		IntrospectionEndpoint:              s.baseURL + "/oauth/introspect",
 		IntrospectionEndpointAuthMethods:   auth,
 		RevocationEndpoint:                 s.baseURL + "/oauth/revoke",
 		RevocationEndpointAuthMethods:      auth,
 		AccessTokenSigningAlgValuesSupport: []string{s.alg},
+		CodeChallengeMethodsSupported:      []string{"S256"},
+		AuthorizationResponseIssSupported:  true,
 	}
 }

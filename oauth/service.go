@@ -38,6 +38,7 @@ type Service struct {
 	now     func() time.Time
 	log     *slog.Logger
 	keys    *keySet
+	clients *clientCache
 	grants  map[string]grant
 }
 
@@ -73,8 +74,12 @@ func New(cfg Config) (*Service, error) {
 		log:     cfg.Logger,
 	}
 	s.keys = newKeySet(cfg.Store, cfg.SigningAlg, cfg.Now)
+	s.clients = newClientCache()
 	s.grants = map[string]grant{
 		GrantTypeClientCredentials: clientCredentialsGrant{},
+		GrantTypeAuthorizationCode: authorizationCodeGrant{},
+		GrantTypeRefreshToken:      refreshTokenGrant{},
+		GrantTypeSAML2Bearer:       saml2BearerGrant{},
 	}
 	return s, nil
 }

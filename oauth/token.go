@@ -31,6 +31,9 @@ type AccessClaims struct {
 	GrantType string `json:"grant_type"`
 	UserName  string `json:"user_name,omitempty"`
 	Email     string `json:"email,omitempty"`
+	// Family names the grant a user token came from (an authorization code and
+	// the refresh tokens rotated from it); revoking the family revokes it.
+	Family string `json:"fam,omitempty"`
 }
 
 // Scopes returns the scope claim split into its values.
@@ -63,7 +66,11 @@ func (s *Service) Token(ctx context.Context, req *TokenRequest) (*TokenResponse,
 	if !g.allowed(c) {
 		return nil, errorf(ErrUnauthorizedClient, "this client was created for the %s grant and may not use %s", c.Grant, req.GrantType)
 	}
-	scopes, err := narrowScopes(ClientScopes(c), req.Scope)
+	allowed, err := s.allowedScopes(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	scopes, err := narrowScopes(allowed, req.Scope)
 	if err != nil {
 		return nil, err
 	}
@@ -78,7 +85,7 @@ func (s *Service) AuthenticateClient(ctx context.Context, cr Credentials) (store
 		return store.Client{}, errorf(ErrInvalidClient, "client authentication is required (HTTP Basic or client_id and client_secret in the body)")
 	}
 	failed := errorf(ErrInvalidClient, "client authentication failed")
-	c, err := s.store.GetClient(ctx, cr.ClientID)
+	c, err := s.clients.get(ctx, s.store, cr.ClientID)
 	if errors.Is(err, store.ErrNotFound) {
 		secretMatches(cr.Secret, make([]byte, 32)) // same work as for a known client
 		return store.Client{}, failed
@@ -89,15 +96,85 @@ func (s *Service) AuthenticateClient(ctx context.Context, cr Credentials) (store
 	if !secretMatches(cr.Secret, c.SecretHash) {
 		return store.Client{}, failed
 	}
+	if IsExpired(c, s.now()) {
+		// Only a caller with the secret learns this, so it may say why.
+		return store.Client{}, errorf(ErrInvalidClient, "this client expired on %s; an administrator can extend its expiry, which issues a new secret", ExpiryDate(c.ExpiresAt))
+	}
 	return c, nil
 }
 
-// ClientScopes returns every scope client c may have in its tokens.
+// ClientScopes returns every scope an API Access client c may have in its
+// tokens; nil for other purposes, whose scopes come from a user's roles (see
+// UserScopes).
 func ClientScopes(c store.Client) []string {
 	if c.Purpose == store.PurposeAPIAccess {
 		return slices.Clone(c.Access)
 	}
 	return nil
+}
+
+// UserScopes returns the scopes a user holding roles has: the union of the
+// scopes of those roles in catalog, known scopes first in AccessValues order.
+func UserScopes(catalog []store.Role, roles []string) []string {
+	var out []string
+	for _, r := range catalog {
+		if !slices.Contains(roles, r.Value) {
+			continue
+		}
+		for _, sc := range r.Scopes {
+			if !slices.Contains(out, sc) {
+				out = append(out, sc)
+			}
+		}
+	}
+	slices.SortStableFunc(out, func(a, b string) int {
+		return indexOr(AccessValues, a) - indexOr(AccessValues, b)
+	})
+	return out
+}
+
+// userScopes returns the scopes user u holds now, by its roles.
+func (s *Service) userScopes(ctx context.Context, u store.User) ([]string, error) {
+	catalog, err := s.store.ListRoles(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("oauth: roles: %w", err)
+	}
+	return UserScopes(catalog, u.Roles), nil
+}
+
+// AllowedScopes returns every scope client c may put in a token: its Access for
+// API Access, its user's roles for a Technical User, and for Interactive Usage
+// every known scope (each token then carries only what its user holds). It
+// returns an internal error when the store fails.
+func (s *Service) AllowedScopes(ctx context.Context, c store.Client) ([]string, error) {
+	return s.allowedScopes(ctx, c)
+}
+
+func (s *Service) allowedScopes(ctx context.Context, c store.Client) ([]string, error) {
+	switch c.Purpose {
+	case store.PurposeTechnicalUser:
+		u, err := s.technicalUserOf(ctx, c)
+		if err != nil {
+			return nil, err
+		}
+		return s.userScopes(ctx, u)
+	case store.PurposeInteractive:
+		return slices.Clone(AccessValues), nil
+	}
+	return ClientScopes(c), nil
+}
+
+// technicalUserOf returns the user of a Technical User client; a missing or
+// inactive one makes the client unusable (invalid_client).
+func (s *Service) technicalUserOf(ctx context.Context, c store.Client) (store.User, error) {
+	u, err := s.store.GetUser(ctx, c.UserID)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && !u.Active) {
+		return store.User{}, errorf(ErrInvalidClient, "the technical user of this client is missing or inactive")
+	}
+	if err != nil {
+		return store.User{}, fmt.Errorf("oauth: technical user: %w", err)
+	}
+	return u, nil
 }
 
 // narrowScopes applies a requested scope (RFC 6749 §3.3) to what is allowed: an
@@ -123,6 +200,7 @@ type tokenSubject struct {
 	sub      string
 	userName string
 	email    string
+	family   string // the fam claim of user tokens from a code or refresh token
 }
 
 // issueAccessToken signs an access token for client c. exp - iat equals the
@@ -141,6 +219,11 @@ func (s *Service) issueAccessToken(ctx context.Context, c store.Client, subj tok
 	}
 	iat := s.now().Truncate(time.Second)
 	exp := iat.Add(c.TokenLifetime)
+	if c.Purpose == store.PurposeTechnicalUser && exp.After(c.ExpiresAt) {
+		// No token outlives its Technical User client: once it expires, even a
+		// later extension cannot bring the old secret's tokens back.
+		exp = c.ExpiresAt.Truncate(time.Second)
+	}
 	scope := strings.Join(scopes, " ")
 	claims := &AccessClaims{
 		RegisteredClaims: jwt.RegisteredClaims{
@@ -156,6 +239,7 @@ func (s *Service) issueAccessToken(ctx context.Context, c store.Client, subj tok
 		GrantType: grantType,
 		UserName:  subj.userName,
 		Email:     subj.email,
+		Family:    subj.family,
 	}
 	tok := jwt.NewWithClaims(snap.current.method, claims)
 	tok.Header["typ"] = "at+jwt" // RFC 9068 §2.1
@@ -167,7 +251,7 @@ func (s *Service) issueAccessToken(ctx context.Context, c store.Client, subj tok
 	return &TokenResponse{
 		AccessToken: signed,
 		TokenType:   "bearer",
-		ExpiresIn:   int64(c.TokenLifetime / time.Second),
+		ExpiresIn:   int64(exp.Sub(iat) / time.Second),
 		Scope:       scope,
 		JTI:         jti,
 	}, nil
@@ -181,6 +265,15 @@ func (clientCredentialsGrant) allowed(c store.Client) bool {
 }
 
 func (clientCredentialsGrant) issue(ctx context.Context, s *Service, _ *TokenRequest, c store.Client, scopes []string) (*TokenResponse, error) {
+	if c.Purpose == store.PurposeTechnicalUser {
+		// The token names the client's technical user, whose roles gave the scopes.
+		u, err := s.technicalUserOf(ctx, c)
+		if err != nil {
+			return nil, err
+		}
+		subj := tokenSubject{sub: u.ID, userName: u.UserName, email: primaryEmail(u)}
+		return s.issueAccessToken(ctx, c, subj, scopes, GrantTypeClientCredentials)
+	}
 	// RFC 9068 §2.2: without a resource owner, sub is the client ID.
 	return s.issueAccessToken(ctx, c, tokenSubject{sub: c.ID}, scopes, GrantTypeClientCredentials)
 }
