@@ -284,9 +284,68 @@
     // secret or a half-filled form.
   }
 
-  if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", initDialog);
-  } else {
+  // ---------- client dialog: purpose-specific fields ----------
+
+  // Without this, the Add dialog shows the fields of the purpose it was
+  // rendered with and a "Continue" button that re-renders it for another one.
+  // With it, picking a purpose shows (and enables) its fields in place.
+  function initPurposeSwitch() {
+    var form = document.querySelector("form[data-testid='client-form']");
+    if (!form || !form.querySelector("input[type=radio][name=purpose]")) {
+      return;
+    }
+    var cont = form.querySelector("[data-purpose-continue]");
+    if (cont) {
+      cont.hidden = true;
+    }
+    var hint = form.querySelector("[data-testid='hint-token_lifetime']");
+    var value = form.querySelector("input[name=token_lifetime]");
+    var unit = form.querySelector("select[name=token_lifetime_unit]");
+    var checked = form.querySelector("input[type=radio][name=purpose]:checked");
+    var current = checked ? checked.value : "";
+
+    function defaultsOf(purpose) {
+      var d = hint ? hint.getAttribute("data-default-" + purpose) : null;
+      return d ? d.split(" ") : null;
+    }
+
+    function show(purpose) {
+      var groups = form.querySelectorAll("[data-purpose-fields]");
+      for (var i = 0; i < groups.length; i++) {
+        var on = groups[i].getAttribute("data-purpose-fields") === purpose;
+        groups[i].hidden = !on;
+        groups[i].disabled = !on;
+      }
+      var text = hint ? hint.getAttribute("data-hint-" + purpose) : null;
+      if (text) {
+        hint.textContent = text;
+      }
+      // A lifetime still at the old purpose's default takes the new default.
+      var before = defaultsOf(current);
+      var after = defaultsOf(purpose);
+      if (value && unit && before && after && value.value === before[0] && unit.value === before[1]) {
+        value.value = after[0];
+        unit.value = after[1];
+      }
+      current = purpose;
+    }
+
+    form.addEventListener("change", function (event) {
+      var el = event.target;
+      if (el && el.name === "purpose" && el.type === "radio" && el.checked) {
+        show(el.value);
+      }
+    });
+  }
+
+  function init() {
+    initPurposeSwitch();
     initDialog();
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", init);
+  } else {
+    init();
   }
 })();

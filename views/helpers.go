@@ -13,6 +13,7 @@ const (
 	pathAppIntegration = "/admin/app-integration"
 	pathLogin          = "/login"
 	pathLogout         = "/logout"
+	pathAuditLog       = "/admin/audit-log"
 )
 
 // tab is one tab of the System › Administration tab bar.
@@ -26,6 +27,8 @@ type tab struct {
 // a tab (e.g. a user list) adds it here.
 var adminTabs = []tab{
 	{ID: TabAppIntegration, Label: "App Integration", URL: pathAppIntegration},
+	{ID: TabUsers, Label: "Users", URL: pathUsers},
+	{ID: TabAuditLog, Label: "Audit Log", URL: pathAuditLog},
 }
 
 // HumanizeSeconds returns a duration in words, e.g. "60 seconds", "1 hour",
@@ -147,6 +150,15 @@ func clientFormFields(f *ClientForm) map[string]bool {
 	if len(f.Access) > 0 {
 		placed[FieldAccess] = true
 	}
+	// The fields of Interactive Usage and Technical User (ClientForm.Purpose).
+	switch f.Purpose {
+	case PurposeInteractive:
+		placed[FieldRedirectURIs], placed[FieldRefreshTokenLifetime] = true, true
+	case PurposeTechnicalUser:
+		placed[FieldUserID] = !f.Editing
+		placed[FieldRoles] = len(f.Roles) > 0
+		placed[FieldExpiresAt] = true
+	}
 	return placed
 }
 
@@ -253,19 +265,6 @@ func fieldClass(f *ClientForm, field string) string {
 		return "field is-invalid"
 	}
 	return "field"
-}
-
-// lifetimeDescribedBy is the aria-describedby of the token lifetime input: its
-// hint and, when set, its error.
-func lifetimeDescribedBy(f *ClientForm) string {
-	var hint, err string
-	if lifetimeHint(f.TokenLifetimeMin, f.TokenLifetimeMax) != "" {
-		hint = hintID(FieldTokenLifetime)
-	}
-	if hasErr(f, FieldTokenLifetime) {
-		err = errID(FieldTokenLifetime)
-	}
-	return describedBy(hint, err)
 }
 
 // errorShell is the shell of a signed-in error page, titled after the error.

@@ -64,6 +64,9 @@ type AppIntegrationPage struct {
 	ClientForm    *ClientForm
 	ClientCreated *ClientCreated
 	DeleteClient  *DeleteClient
+
+	// IdPs is the Trusted Identity Providers section and its dialogs.
+	IdPs IdPSection
 }
 
 // Option is one choice of a select, radio group or checkbox group.
@@ -81,7 +84,39 @@ const (
 	FieldGrant         = "grant"
 	FieldTokenLifetime = "token_lifetime" // the value input; the unit select is "token_lifetime_unit"
 	FieldRequestID     = "request_id"
+
+	FieldRedirectURIs         = "redirect_uris"          // textarea, one URI per line
+	FieldRefreshTokenLifetime = "refresh_token_lifetime" // value; the unit select is "refresh_token_lifetime_unit"
+	FieldUserID               = "user_id"
+	FieldRoles                = "roles"      // checkboxes
+	FieldExpiresAt            = "expires_at" // date input, YYYY-MM-DD
+	// FieldContinue is the submit button that, without JavaScript, shows the
+	// fields of the purpose just chosen instead of creating the client.
+	FieldContinue = "continue"
 )
+
+// Purpose values, as the purpose radio buttons post them.
+const (
+	PurposeInteractive   = "interactive_usage"
+	PurposeAPIAccess     = "api_access"
+	PurposeTechnicalUser = "technical_user"
+)
+
+// FixedGrant is the one grant of a purpose whose grant cannot be chosen.
+type FixedGrant struct {
+	Purpose string // PurposeInteractive
+	Value   string // authorization_code
+	Label   string // Authorization Code
+}
+
+// LifetimeRule describes a purpose's token lifetime for the hint and for
+// app.js, which swaps hint and default when the purpose changes.
+type LifetimeRule struct {
+	Purpose      string
+	Hint         string // "From 60 seconds to 1 day."
+	DefaultValue string // "60"
+	DefaultUnit  string // "minutes"
+}
 
 // ClientForm is the Add a New OAuth Client dialog and the Edit dialog.
 type ClientForm struct {
@@ -103,14 +138,37 @@ type ClientForm struct {
 	TokenLifetimeMin  int64    // seconds, for the hint text "60 seconds to 1 day"
 	TokenLifetimeMax  int64
 
+	// Purpose is the selected purpose (PurposeAPIAccess, …). Only its fields
+	// are enabled and shown; the others are rendered hidden and disabled, so
+	// app.js can show them in place when another purpose is picked.
+	Purpose             string
+	LifetimeRules       []LifetimeRule // per purpose; empty while editing
+	FixedGrants         []FixedGrant   // Interactive Usage and Technical User: their one grant
+	RedirectURIs        string         // textarea, one per line
+	RefreshLifetime     string         // number input "refresh_token_lifetime"
+	RefreshLifetimeUnit string         // select "refresh_token_lifetime_unit"
+	RefreshUnits        []Option       // seconds … days
+	RefreshHint         string         // "From 60 seconds to 180 days."
+	UserID              string
+	UserIDPattern       string   // HTML pattern of the User ID
+	Roles               []Option // the role catalog, checkboxes "roles"
+	ExpiresAt           string   // YYYY-MM-DD
+	ExpiresMin          string   // YYYY-MM-DD, the date input's min
+	ExpiresMax          string   // YYYY-MM-DD, the date input's max
+	// ExpiredOn is set (YYYY-MM-DD) when editing an expired Technical User
+	// client: saving with a new date generates a new secret.
+	ExpiredOn string
+
 	Errors map[string]string // field name → message shown next to the field
 	// FormError is a message for the whole form (shown at its top), e.g. when the
 	// client was deleted meanwhile.
 	FormError string
 }
 
-// ClientCreated is the dialog that follows Add: the only place the secret is shown.
+// ClientCreated is the dialog that follows Add (or the extension of an expired
+// Technical User client): the only place the secret is shown.
 type ClientCreated struct {
+	Title    string // "OAuth Client Created" when empty
 	Name     string
 	ClientID string
 	Secret   string

@@ -130,6 +130,7 @@ func addForm() *views.ClientForm {
 		Action:    "/admin/app-integration/clients",
 		Submit:    "Add",
 		RequestID: "req-42",
+		Purpose:   views.PurposeAPIAccess,
 		Purposes: []views.Option{
 			{Value: "api_access", Label: "API Access", Selected: true},
 		},

@@ -1,0 +1,98 @@
+package views
+
+// IdPSection is the Trusted Identity Providers section of the App Integration
+// page, and the dialogs it opens. At most one of Form, Delete and Check is set;
+// a set one is rendered open over the page.
+type IdPSection struct {
+	Rows     []IdPRow
+	AddURL   string // GET: the page with the Add dialog open
+	CheckURL string // GET: the page with the Check an assertion dialog open
+
+	Form   *IdPForm
+	Delete *DeleteIdP
+	Check  *AssertionCheck
+}
+
+// IdPRow is one line of the Trusted Identity Providers table.
+type IdPRow struct {
+	ID           string
+	Name         string
+	ProviderName string
+	EntityID     string // "" when none was given
+	Certificates []CertificateRow
+	EditURL      string
+	DeleteURL    string // GET: the confirmation dialog
+}
+
+// CertificateRow describes one signing certificate.
+type CertificateRow struct {
+	Subject     string
+	Issuer      string
+	Expires     string // display text, e.g. "2027-03-01"
+	ExpiresSoon bool   // within 30 days: shown as a warning
+	Expired     bool   // shown as an error
+	Fingerprint string // SHA-256, hex with colons
+}
+
+// Form field names of the identity provider dialog, also the keys of
+// IdPForm.Errors.
+const (
+	FieldIdPName      = "name"
+	FieldProviderName = "provider_name"
+	FieldEntityID     = "entity_id"
+	FieldCertificates = "certificates"
+	FieldMetadata     = "metadata"      // the pasted metadata XML
+	FieldMetadataFile = "metadata_file" // the uploaded metadata file
+	FieldAssertion    = "assertion"     // the Check an assertion input
+)
+
+// IdPForm is the Add a Trusted Identity Provider dialog and the Edit dialog.
+type IdPForm struct {
+	Title   string // "Add a Trusted Identity Provider" or "Edit Trusted Identity Provider"
+	Action  string // POST target of the fields
+	Submit  string // "Add" or "Save"
+	Editing bool
+
+	Name         string
+	ProviderName string
+	EntityID     string
+	Certificates string // PEM text
+
+	// ImportAction is the POST target (multipart) of the metadata import,
+	// which re-renders this dialog with the fields filled in.
+	ImportAction string
+	Metadata     string // pasted metadata, echoed back after a failed import
+	// Imported is set after a successful import: what was read, for the
+	// administrator to confirm before choosing Add or Save.
+	Imported string
+
+	Errors    map[string]string // field name → message shown next to the field
+	FormError string            // a message for the whole form
+}
+
+// DeleteIdP is the confirmation dialog before an identity provider is deleted.
+type DeleteIdP struct {
+	Name         string
+	ProviderName string
+	Action       string // POST target
+}
+
+// AssertionCheck is the Check an assertion dialog: the input and, after a
+// check, each check's outcome.
+type AssertionCheck struct {
+	Action    string // POST target
+	Assertion string // what was pasted, echoed back
+	Error     string // a problem with the input itself (empty, too large)
+	Ran       bool   // Results hold the outcome of a check
+	Passed    bool   // no check failed
+	Summary   string // one sentence: what the token endpoint would do
+	Results   []CheckResult
+}
+
+// CheckResult is the outcome of one check of an assertion.
+type CheckResult struct {
+	ID     string // oauth check ID, e.g. "audience"
+	Name   string // "Audience"
+	Status string // "pass", "fail" or "skipped"
+	Reason string
+}
