@@ -3,6 +3,7 @@ package web
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"slices"
 	"strconv"
@@ -68,18 +69,31 @@ func (s *Server) appIntegrationPage(c echo.Context, title string) (views.AppInte
 		AddClientURL: pathClients + "/new",
 		PageURL:      pathAppIntegration,
 	}
+	now := s.svc.Now()
 	for _, cl := range clients {
+		status, expired := "Active", false
+		if cl.Purpose == store.PurposeTechnicalUser {
+			expired = oauth.IsExpired(cl, now)
+			status = "Expires " + oauth.ExpiryDate(cl.ExpiresAt)
+			if expired {
+				status = "Expired"
+			}
+		}
 		page.Clients = append(page.Clients, views.ClientRow{
 			ID:            cl.ID,
 			Name:          cl.Name,
 			Purpose:       purposeLabels[cl.Purpose],
 			Grant:         grantLabels[cl.Grant],
 			TokenLifetime: oauth.HumanDuration(cl.TokenLifetime),
-			Status:        "Active",
+			Status:        status,
+			Expired:       expired,
 			Created:       cl.CreatedAt.UTC().Format("2006-01-02 15:04 UTC"),
 			EditURL:       pathClients + "/" + cl.ID + "/edit",
 			DeleteURL:     pathClients + "/" + cl.ID + "/delete",
 		})
+	}
+	if page.IdPs, err = s.idpSection(c.Request().Context()); err != nil {
+		return views.AppIntegrationPage{}, err
 	}
 	return page, nil
 }
@@ -94,40 +108,102 @@ func (s *Server) appIntegration(c echo.Context) error {
 
 // clientForm is the Add/Edit dialog's input as submitted.
 type clientForm struct {
-	name, purpose, grant string
-	access               []string
-	lifetime, unit       string
-	requestID            string
+	name, purpose, grant     string
+	access                   []string
+	lifetime, unit           string
+	redirectURIs             string
+	refreshLifetime, refUnit string
+	userID                   string
+	roles                    []string
+	expires                  string
+	requestID                string
+	cont                     bool // the no-JS "Continue with this purpose" button
 }
 
 func readClientForm(c echo.Context) clientForm {
 	r := c.Request()
 	return clientForm{
-		name:      r.PostFormValue(views.FieldName),
-		purpose:   r.PostFormValue(views.FieldPurpose),
-		grant:     r.PostFormValue(views.FieldGrant),
-		access:    r.PostForm[views.FieldAccess],
-		lifetime:  strings.TrimSpace(r.PostFormValue(views.FieldTokenLifetime)),
-		unit:      r.PostFormValue("token_lifetime_unit"),
-		requestID: r.PostFormValue(views.FieldRequestID),
+		name:            r.PostFormValue(views.FieldName),
+		purpose:         r.PostFormValue(views.FieldPurpose),
+		grant:           r.PostFormValue(views.FieldGrant),
+		access:          r.PostForm[views.FieldAccess],
+		lifetime:        strings.TrimSpace(r.PostFormValue(views.FieldTokenLifetime)),
+		unit:            r.PostFormValue(views.FieldTokenLifetime + "_unit"),
+		redirectURIs:    r.PostFormValue(views.FieldRedirectURIs),
+		refreshLifetime: strings.TrimSpace(r.PostFormValue(views.FieldRefreshTokenLifetime)),
+		refUnit:         r.PostFormValue(views.FieldRefreshTokenLifetime + "_unit"),
+		userID:          strings.TrimSpace(r.PostFormValue(views.FieldUserID)),
+		roles:           r.PostForm[views.FieldRoles],
+		expires:         strings.TrimSpace(r.PostFormValue(views.FieldExpiresAt)),
+		requestID:       r.PostFormValue(views.FieldRequestID),
+		cont:            r.PostFormValue(views.FieldContinue) != "",
 	}
 }
 
-// tokenLifetime parses the number and unit fields; the message says what is wrong.
-func (f clientForm) tokenLifetime() (time.Duration, string) {
-	n, err := strconv.ParseInt(f.lifetime, 10, 64)
+// parseLifetime parses a number and a unit field; the message says what is
+// wrong. Numbers far beyond max are refused before they can overflow.
+func parseLifetime(value, unit string, lo, hi time.Duration) (time.Duration, string) {
+	n, err := strconv.ParseInt(value, 10, 64)
 	if err != nil || n <= 0 {
 		return 0, "Enter a whole number greater than 0."
 	}
 	for _, u := range lifetimeUnits {
-		if u.value == f.unit {
-			if n > int64(oauth.MaxTokenLifetime/u.d)*2 { // out of range, and kept from overflowing
-				return 0, fmt.Sprintf("Enter a lifetime from %s to %s.", oauth.HumanDuration(oauth.MinTokenLifetime), oauth.HumanDuration(oauth.MaxTokenLifetime))
+		if u.value == unit {
+			if n > int64(hi/u.d)*2 {
+				return 0, fmt.Sprintf("Enter a lifetime from %s to %s.", oauth.HumanDuration(lo), oauth.HumanDuration(hi))
 			}
 			return time.Duration(n) * u.d, ""
 		}
 	}
 	return 0, "Select a unit."
+}
+
+// parsed is a form turned into durations and times, with the messages of the
+// fields that could not even be parsed.
+type parsed struct {
+	lifetime, refresh time.Duration
+	expiresAt         time.Time
+	errs              map[string]string
+}
+
+// parse reads the fields of purpose p; editing is the stored client when
+// editing (an unchanged Expiry Date keeps its exact stored time).
+func (f clientForm) parse(p store.Purpose, editing *store.Client) parsed {
+	out := parsed{errs: map[string]string{}}
+	lo, hi, _ := oauth.TokenLifetimeBounds(p)
+	var msg string
+	if out.lifetime, msg = parseLifetime(f.lifetime, f.unit, lo, hi); msg != "" {
+		out.errs[oauth.FieldTokenLifetime] = msg
+	}
+	switch p {
+	case store.PurposeInteractive:
+		if out.refresh, msg = parseLifetime(f.refreshLifetime, f.refUnit, oauth.MinRefreshTokenLifetime, oauth.MaxRefreshTokenLifetime); msg != "" {
+			out.errs[oauth.FieldRefreshTokenLifetime] = msg
+		}
+	case store.PurposeTechnicalUser:
+		if editing != nil && f.expires == oauth.ExpiryDate(editing.ExpiresAt) {
+			out.expiresAt = editing.ExpiresAt
+			break
+		}
+		day, err := time.Parse(time.DateOnly, f.expires)
+		if err != nil {
+			out.errs[oauth.FieldExpiresAt] = "Enter a date as YYYY-MM-DD."
+		} else {
+			out.expiresAt = oauth.ExpiresAtEndOf(day)
+		}
+	}
+	return out
+}
+
+// splitLines returns the non-empty lines of a textarea.
+func splitLines(s string) []string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			out = append(out, l)
+		}
+	}
+	return out
 }
 
 // lifetimeFields writes d in the largest unit that holds it exactly.
@@ -141,52 +217,113 @@ func lifetimeFields(d time.Duration) (value, unit string) {
 	return strconv.FormatInt(int64(d/time.Second), 10), "seconds"
 }
 
+// unitOptions lists the lifetime units with selected marked.
+func unitOptions(selected string) []views.Option {
+	var out []views.Option
+	for _, u := range lifetimeUnits {
+		out = append(out, views.Option{Value: u.value, Label: u.label, Selected: u.value == selected})
+	}
+	return out
+}
+
+// defaultClientForm is the Add dialog before anything is typed: purpose p and
+// every purpose's defaults, so that switching purposes (with or without
+// JavaScript) finds them filled in.
+func defaultClientForm(p store.Purpose, now time.Time) clientForm {
+	_, _, def := oauth.TokenLifetimeBounds(p)
+	value, unit := lifetimeFields(def)
+	rv, ru := lifetimeFields(oauth.DefaultRefreshTokenLifetime)
+	_, _, exp := oauth.ExpiryBounds(now)
+	f := clientForm{
+		purpose: string(p), access: []string{store.AccessUserProvisioning}, lifetime: value, unit: unit,
+		refreshLifetime: rv, refUnit: ru, expires: exp.Format(time.DateOnly), requestID: newToken(),
+	}
+	if gs := oauth.GrantsFor(p); len(gs) > 0 {
+		f.grant = string(gs[0])
+	}
+	return f
+}
+
 // clientFormView builds the dialog's view model from what was submitted (or the
 // defaults), the stored client when editing, and the errors to show.
-func clientFormView(f clientForm, editing *store.Client, errs map[string]string) *views.ClientForm {
+func (s *Server) clientFormView(f clientForm, editing *store.Client, catalog []store.Role, errs map[string]string) *views.ClientForm {
+	now := s.svc.Now()
+	purpose := store.Purpose(f.purpose)
+	if !slices.Contains(oauth.Purposes, purpose) {
+		purpose = store.PurposeAPIAccess
+	}
+	grant := store.Grant(f.grant)
+	lo, hi, _ := oauth.TokenLifetimeBounds(purpose)
+	first, last, _ := oauth.ExpiryBounds(now)
 	v := &views.ClientForm{
 		Title: "Add a New OAuth Client", Action: pathClients, Submit: "Add",
 		RequestID: f.requestID, Name: f.name,
 		TokenLifetime: f.lifetime, TokenLifetimeUnit: f.unit,
-		TokenLifetimeMin: int64(oauth.MinTokenLifetime / time.Second),
-		TokenLifetimeMax: int64(oauth.MaxTokenLifetime / time.Second),
-		Errors:           errs,
+		TokenLifetimeMin: int64(lo / time.Second),
+		TokenLifetimeMax: int64(hi / time.Second),
+		RedirectURIs:     f.redirectURIs,
+		RefreshLifetime:  f.refreshLifetime, RefreshLifetimeUnit: f.refUnit,
+		RefreshUnits:  unitOptions(f.refUnit),
+		RefreshHint:   fmt.Sprintf("From %s to %s.", oauth.HumanDuration(oauth.MinRefreshTokenLifetime), oauth.HumanDuration(oauth.MaxRefreshTokenLifetime)),
+		UserID:        f.userID,
+		UserIDPattern: oauth.UserIDPattern,
+		ExpiresAt:     f.expires,
+		ExpiresMin:    first.Format(time.DateOnly),
+		ExpiresMax:    last.Format(time.DateOnly),
+		Errors:        errs,
 	}
-	purpose := store.Purpose(f.purpose)
-	grant := store.Grant(f.grant)
 	if editing != nil {
 		v.Title, v.Submit, v.Editing = "Edit OAuth Client", "Save", true
 		v.Action = pathClients + "/" + editing.ID
 		v.ClientID, v.RequestID = editing.ID, ""
 		purpose, grant = editing.Purpose, editing.Grant
+		if oauth.IsExpired(*editing, now) {
+			v.ExpiredOn = oauth.ExpiryDate(editing.ExpiresAt)
+		}
 	}
+	v.Purpose = string(purpose)
 	for _, p := range oauth.Purposes {
 		if !v.Editing || p == purpose {
 			v.Purposes = append(v.Purposes, views.Option{Value: string(p), Label: purposeLabels[p], Selected: p == purpose})
+		}
+		if gs := oauth.GrantsFor(p); len(gs) == 1 {
+			v.FixedGrants = append(v.FixedGrants, views.FixedGrant{Purpose: string(p), Value: string(gs[0]), Label: grantLabels[gs[0]]})
+		}
+		if !v.Editing {
+			plo, phi, pdef := oauth.TokenLifetimeBounds(p)
+			dv, du := lifetimeFields(pdef)
+			v.LifetimeRules = append(v.LifetimeRules, views.LifetimeRule{
+				Purpose: string(p), DefaultValue: dv, DefaultUnit: du,
+				Hint: fmt.Sprintf("From %s to %s.", views.HumanizeSeconds(int64(plo/time.Second)), views.HumanizeSeconds(int64(phi/time.Second))),
+			})
 		}
 	}
 	for _, a := range oauth.AccessValues {
 		v.Access = append(v.Access, views.Option{Value: a, Label: accessLabels[a], Selected: slices.Contains(f.access, a)})
 	}
-	for _, g := range oauth.GrantsFor(purpose) {
-		if !v.Editing || g == grant {
-			v.Grants = append(v.Grants, views.Option{Value: string(g), Label: grantLabels[g], Selected: g == grant})
+	apiGrants := oauth.GrantsFor(store.PurposeAPIAccess)
+	apiGrant := grant
+	if !slices.Contains(apiGrants, apiGrant) {
+		apiGrant = apiGrants[0] // selected once API Access is picked
+	}
+	for _, g := range apiGrants {
+		if !v.Editing || g == apiGrant {
+			v.Grants = append(v.Grants, views.Option{Value: string(g), Label: grantLabels[g], Selected: g == apiGrant})
 		}
 	}
-	for _, u := range lifetimeUnits {
-		v.LifetimeUnits = append(v.LifetimeUnits, views.Option{Value: u.value, Label: u.label, Selected: u.value == f.unit})
+	for _, r := range catalog {
+		v.Roles = append(v.Roles, views.Option{Value: r.Value, Label: r.Display, Selected: slices.Contains(f.roles, r.Value)})
 	}
+	v.LifetimeUnits = unitOptions(f.unit)
 	return v
 }
 
 func (s *Server) newClient(c echo.Context) error {
-	value, unit := lifetimeFields(oauth.DefaultTokenLifetime)
-	f := clientForm{
-		purpose: string(store.PurposeAPIAccess), grant: string(store.GrantClientCredentials),
-		access: []string{store.AccessUserProvisioning}, lifetime: value, unit: unit,
-		requestID: newToken(),
+	p := store.Purpose(c.QueryParam(views.FieldPurpose))
+	if !slices.Contains(oauth.Purposes, p) {
+		p = store.PurposeAPIAccess
 	}
-	return s.renderClientDialog(c, http.StatusOK, f, nil, nil, "")
+	return s.renderClientDialog(c, http.StatusOK, defaultClientForm(p, s.svc.Now()), nil, nil, "")
 }
 
 // renderClientDialog renders the page with the Add or Edit dialog open.
@@ -195,7 +332,11 @@ func (s *Server) renderClientDialog(c echo.Context, status int, f clientForm, ed
 	if err != nil {
 		return err
 	}
-	page.ClientForm = clientFormView(f, editing, errs)
+	catalog, err := s.store.ListRoles(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	page.ClientForm = s.clientFormView(f, editing, catalog, errs)
 	page.ClientForm.FormError = formErr
 	return render(c, status, views.AppIntegrationPageView(page))
 }
@@ -203,15 +344,39 @@ func (s *Server) renderClientDialog(c echo.Context, status int, f clientForm, ed
 func (s *Server) createClient(c echo.Context) error {
 	ctx := c.Request().Context()
 	f := readClientForm(c)
-	lifetime, lifetimeErr := f.tokenLifetime()
-	in := oauth.ClientInput{
-		Name: f.name, Purpose: store.Purpose(f.purpose), Access: f.access,
-		Grant: store.Grant(f.grant), TokenLifetime: lifetime, RequestID: f.requestID,
+	purpose := store.Purpose(f.purpose)
+	if f.cont {
+		// Without JavaScript: show the fields of the purpose just chosen,
+		// filling in its defaults where the form has none.
+		def := defaultClientForm(purpose, s.svc.Now())
+		if f.lifetime == "" || !f.purposeLifetimeTouched() {
+			f.lifetime, f.unit = def.lifetime, def.unit
+		}
+		if f.refreshLifetime == "" {
+			f.refreshLifetime, f.refUnit = def.refreshLifetime, def.refUnit
+		}
+		if f.expires == "" {
+			f.expires = def.expires
+		}
+		if oauth.GrantsFor(purpose) != nil && !slices.Contains(oauth.GrantsFor(purpose), store.Grant(f.grant)) {
+			f.grant = def.grant
+		}
+		return s.renderClientDialog(c, http.StatusOK, f, nil, nil, "")
 	}
-	if lifetimeErr != "" {
-		in.TokenLifetime = oauth.DefaultTokenLifetime // to check the other fields
-		errs := oauth.CheckClientInput(in)
-		errs[oauth.FieldTokenLifetime] = lifetimeErr
+	p := f.parse(purpose, nil)
+	in := oauth.ClientInput{
+		Name: f.name, Purpose: purpose, Access: f.access,
+		Grant: store.Grant(f.grant), TokenLifetime: p.lifetime, RequestID: f.requestID,
+		RedirectURIs: splitLines(f.redirectURIs), RefreshTokenLifetime: p.refresh,
+		UserID: f.userID, Roles: f.roles, ExpiresAt: p.expiresAt,
+	}
+	if len(p.errs) > 0 {
+		// Check the other fields too, with defaults in place of the broken ones.
+		errs, err := s.svc.ValidateClientInput(ctx, in)
+		if err != nil {
+			return err
+		}
+		maps.Copy(errs, p.errs)
 		return s.renderClientDialog(c, http.StatusUnprocessableEntity, f, nil, errs, "")
 	}
 	cl, secret, err := s.svc.CreateClient(ctx, s.actor(c), in)
@@ -227,15 +392,32 @@ func (s *Server) createClient(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	page, err := s.appIntegrationPage(c, "OAuth Client Created")
+	return s.renderSecret(c, "OAuth Client Created", cl, secret)
+}
+
+// purposeLifetimeTouched reports whether the token lifetime differs from the
+// defaults of every purpose, i.e. the administrator typed one.
+func (f clientForm) purposeLifetimeTouched() bool {
+	for _, p := range oauth.Purposes {
+		_, _, def := oauth.TokenLifetimeBounds(p)
+		if v, u := lifetimeFields(def); v == f.lifetime && u == f.unit {
+			return false
+		}
+	}
+	return true
+}
+
+// renderSecret shows the dialog with a client's new secret: the only response
+// that ever carries it (render sets Cache-Control: no-store).
+func (s *Server) renderSecret(c echo.Context, title string, cl store.Client, secret string) error {
+	page, err := s.appIntegrationPage(c, title)
 	if err != nil {
 		return err
 	}
 	page.ClientCreated = &views.ClientCreated{
-		Name: cl.Name, ClientID: cl.ID, Secret: secret,
+		Title: title, Name: cl.Name, ClientID: cl.ID, Secret: secret,
 		Handover: s.handover(cl), CloseURL: pathAppIntegration,
 	}
-	// The secret is in this response only; render sets Cache-Control: no-store.
 	return render(c, http.StatusOK, views.AppIntegrationPageView(page))
 }
 
@@ -269,9 +451,35 @@ func (s *Server) editClient(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	value, unit := lifetimeFields(cl.TokenLifetime)
-	f := clientForm{name: cl.Name, access: cl.Access, lifetime: value, unit: unit}
+	f, err := s.storedClientForm(c, cl)
+	if err != nil {
+		return err
+	}
 	return s.renderClientDialog(c, http.StatusOK, f, &cl, nil, "")
+}
+
+// storedClientForm fills the Edit dialog from the stored client (and its
+// technical user). An expired client gets the default new Expiry Date.
+func (s *Server) storedClientForm(c echo.Context, cl store.Client) (clientForm, error) {
+	value, unit := lifetimeFields(cl.TokenLifetime)
+	f := clientForm{name: cl.Name, purpose: string(cl.Purpose), grant: string(cl.Grant), access: cl.Access, lifetime: value, unit: unit}
+	switch cl.Purpose {
+	case store.PurposeInteractive:
+		f.redirectURIs = strings.Join(cl.RedirectURIs, "\n")
+		f.refreshLifetime, f.refUnit = lifetimeFields(cl.RefreshTokenLifetime)
+	case store.PurposeTechnicalUser:
+		u, err := s.store.GetUser(c.Request().Context(), cl.UserID)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return f, err
+		}
+		f.userID, f.roles = u.UserName, u.Roles
+		f.expires = oauth.ExpiryDate(cl.ExpiresAt)
+		if now := s.svc.Now(); oauth.IsExpired(cl, now) {
+			_, _, def := oauth.ExpiryBounds(now)
+			f.expires = def.Format(time.DateOnly)
+		}
+	}
+	return f, nil
 }
 
 func (s *Server) updateClient(c echo.Context) error {
@@ -280,12 +488,19 @@ func (s *Server) updateClient(c echo.Context) error {
 		return err
 	}
 	f := readClientForm(c)
-	lifetime, lifetimeErr := f.tokenLifetime()
-	if lifetimeErr != "" {
-		return s.renderClientDialog(c, http.StatusUnprocessableEntity, f, &cl, map[string]string{oauth.FieldTokenLifetime: lifetimeErr}, "")
+	stored, err := s.storedClientForm(c, cl)
+	if err != nil {
+		return err
 	}
-	updated, err := s.svc.UpdateClient(c.Request().Context(), s.actor(c), cl.ID, oauth.ClientUpdate{
-		Name: f.name, Access: f.access, TokenLifetime: lifetime,
+	f.purpose, f.grant, f.userID = stored.purpose, stored.grant, stored.userID // cannot change
+	p := f.parse(cl.Purpose, &cl)
+	if len(p.errs) > 0 {
+		return s.renderClientDialog(c, http.StatusUnprocessableEntity, f, &cl, p.errs, "")
+	}
+	updated, secret, err := s.svc.UpdateClient(c.Request().Context(), s.actor(c), cl.ID, oauth.ClientUpdate{
+		Name: f.name, Access: f.access, TokenLifetime: p.lifetime,
+		RedirectURIs: splitLines(f.redirectURIs), RefreshTokenLifetime: p.refresh,
+		Roles: f.roles, ExpiresAt: p.expiresAt,
 	})
 	if ve := oauth.AsValidationError(err); ve != nil {
 		return s.renderClientDialog(c, http.StatusUnprocessableEntity, f, &cl, ve.Fields, "")
@@ -295,6 +510,11 @@ func (s *Server) updateClient(c echo.Context) error {
 	}
 	if err != nil {
 		return err
+	}
+	if secret != "" {
+		// An expired Technical User client was extended: its new secret is
+		// shown once, like on creation.
+		return s.renderSecret(c, "New Secret Generated", updated, secret)
 	}
 	if err := s.flash(c, fmt.Sprintf("OAuth client “%s” saved.", updated.Name)); err != nil {
 		return err

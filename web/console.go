@@ -2,7 +2,9 @@ package web
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -31,12 +33,15 @@ func (s *Server) registerConsoleRoutes(e *echo.Echo) {
 	e.POST(pathLogout, s.logout, form...)
 
 	e.GET(pathAppIntegration, s.appIntegration, admin...)
+	e.GET(pathUsers, s.usersPage, admin...)
+	e.GET(pathAuditLog, s.auditLog, admin...)
 	e.GET(pathClients+"/new", s.newClient, admin...)
 	e.POST(pathClients, s.createClient, admin...)
 	e.GET(pathClients+"/:id/edit", s.editClient, admin...)
 	e.POST(pathClients+"/:id", s.updateClient, admin...)
 	e.GET(pathClients+"/:id/delete", s.confirmDeleteClient, admin...)
 	e.POST(pathClients+"/:id/delete", s.deleteClient, admin...)
+	s.registerIdPRoutes(e, admin)
 }
 
 func (s *Server) loginPage(c echo.Context) error {
@@ -48,6 +53,7 @@ func (s *Server) loginPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	s.allowAuthorizeRedirect(c, next)
 	return render(c, http.StatusOK, views.LoginPageView(views.LoginPage{CSRF: token, Next: next}))
 }
 
@@ -55,21 +61,25 @@ func (s *Server) login(c echo.Context) error {
 	ctx := c.Request().Context()
 	userName := strings.TrimSpace(c.FormValue("username"))
 	next := safeNext(c.FormValue("next"))
+	ip := c.RealIP()
+	if wait, blocked := s.limits.loginBlocked(userName, ip); blocked {
+		s.metrics.logins.WithLabelValues("rate_limited").Inc()
+		secs := int(wait.Seconds()) + 1
+		c.Response().Header().Set("Retry-After", strconv.Itoa(secs))
+		return s.renderLogin(c, http.StatusTooManyRequests, userName, next,
+			fmt.Sprintf("Too many failed sign-ins. Wait %d seconds, then try again.", secs))
+	}
 	u, err := s.svc.Authenticate(ctx, userName, c.FormValue("password"))
 	if errors.Is(err, oauth.ErrBadLogin) {
-		s.svc.Audit(ctx, userName, "user.sign_in_failed", userName, "remote="+c.RealIP())
-		token, err := s.csrfToken(c)
-		if err != nil {
-			return err
-		}
-		return render(c, http.StatusUnauthorized, views.LoginPageView(views.LoginPage{
-			CSRF: token, Next: next, UserName: userName,
-			Error: "Wrong user name or password.",
-		}))
+		s.limits.loginFailed(userName, ip)
+		s.metrics.logins.WithLabelValues("failure").Inc()
+		s.svc.Audit(ctx, userName, "user.sign_in_failed", userName, "remote="+ip)
+		return s.renderLogin(c, http.StatusUnauthorized, userName, next, "Wrong user name or password.")
 	}
 	if err != nil {
 		return err
 	}
+	s.metrics.logins.WithLabelValues("success").Inc()
 	sess := s.session(c)
 	sess.Values[keyUserID] = u.ID
 	sess.Values[keyAuthAt] = time.Now().Unix()
@@ -77,8 +87,17 @@ func (s *Server) login(c echo.Context) error {
 	if err := s.saveSession(c); err != nil {
 		return err
 	}
-	s.svc.Audit(ctx, u.UserName, "user.signed_in", u.UserName, "remote="+c.RealIP())
+	s.svc.Audit(ctx, u.UserName, "user.signed_in", u.UserName, "remote="+ip)
 	return c.Redirect(http.StatusSeeOther, next)
+}
+
+func (s *Server) renderLogin(c echo.Context, status int, userName, next, msg string) error {
+	token, err := s.csrfToken(c)
+	if err != nil {
+		return err
+	}
+	s.allowAuthorizeRedirect(c, next)
+	return render(c, status, views.LoginPageView(views.LoginPage{CSRF: token, Next: next, UserName: userName, Error: msg}))
 }
 
 func (s *Server) logout(c echo.Context) error {

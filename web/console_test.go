@@ -329,3 +329,37 @@ func mustURL(t *testing.T, raw string) *url.URL {
 	}
 	return u
 }
+
+func TestAuditLogTab(t *testing.T) {
+	ts := newTestServer(t)
+	c, _ := ts.createClient(t, oauth.ClientInput{Name: "Audited"})
+	postToken(t, ts.Svc.URLs().TokenURL, url.Values{"grant_type": {"client_credentials"}}, c.ID, "not-the-secret")
+	b := ts.newUser(t)
+	b.login("ADMIN", adminPassword)
+
+	resp, doc := b.get("/admin/audit-log")
+	if resp.StatusCode != 200 {
+		t.Fatalf("audit log: %d", resp.StatusCode)
+	}
+	text := doc.Find(`[data-testid="audit-table"]`).Text()
+	for _, want := range []string{"client.created", "user.signed_in", "token.refused", c.ID} {
+		if !strings.Contains(text, want) {
+			t.Errorf("audit log lacks %q", want)
+		}
+	}
+	if strings.Contains(text, "not-the-secret") {
+		t.Error("the audit log shows a presented secret")
+	}
+	_, doc = b.get("/admin/audit-log?action=client.created")
+	rows := doc.Find(`[data-testid="audit-row"]`)
+	if rows.Length() != 1 || !strings.Contains(rows.Text(), "Audited") {
+		t.Errorf("filter by action: %d rows", rows.Length())
+	}
+	_, doc = b.get("/admin/audit-log?q=" + url.QueryEscape("no such thing"))
+	if doc.Find(`[data-testid="audit-empty"]`).Length() != 1 {
+		t.Error("no empty state for a filter without matches")
+	}
+	if doc.Find(`[data-testid="tab-audit-log"][aria-current="page"]`).Length() != 1 {
+		t.Error("the Audit Log tab is not marked current")
+	}
+}

@@ -88,7 +88,7 @@ func newTestServer(t *testing.T, opts ...func(*testOptions)) *testServer {
 	if _, err := svc.BootstrapAdmin(ctx, adminPassword); err != nil {
 		t.Fatal(err)
 	}
-	h, err := web.New(ctx, web.Config{Service: svc, Store: st, BaseURL: baseURL, Logger: log})
+	h, err := web.New(ctx, web.Config{Service: svc, Store: st, BaseURL: baseURL, Logger: log, Now: o.now})
 	if err != nil {
 		t.Fatal(err)
 	}

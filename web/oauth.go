@@ -2,7 +2,10 @@ package web
 
 import (
 	"encoding/json"
+	"errors"
+	"fmt"
 	"net/http"
+	"strconv"
 
 	"github.com/labstack/echo/v4"
 
@@ -14,6 +17,7 @@ func (s *Server) registerOAuthRoutes(e *echo.Echo) {
 	// SAP tools send GET <Token URL>?grant_type=client_credentials with Basic auth.
 	e.Match([]string{http.MethodGet, http.MethodPost}, "/oauth/token", s.token, mw...)
 	e.Match([]string{http.MethodGet, http.MethodPost}, "/oauth/token/alias/:alias", s.token, mw...)
+	e.GET(pathAuthorize, s.authorize, noStore)
 	e.POST("/oauth/introspect", s.introspect, mw...)
 	e.POST("/oauth/revoke", s.revoke, mw...)
 
@@ -37,12 +41,25 @@ func (s *Server) token(c echo.Context) error {
 	}
 	req, err := oauth.ParseTokenRequest(c.Request())
 	if err != nil {
+		s.metrics.tokensRefused.WithLabelValues("none", oauthCode(err)).Inc()
+		return err
+	}
+	if err := s.checkClientLimit(c, req); err != nil {
+		s.metrics.tokensRefused.WithLabelValues(grantLabel(req.GrantType), "rate_limited").Inc()
 		return err
 	}
 	resp, err := s.svc.Token(c.Request().Context(), req)
 	if err != nil {
+		s.clientAuthFailed(c, req, err)
+		s.metrics.tokensRefused.WithLabelValues(grantLabel(req.GrantType), oauthCode(err)).Inc()
+		if oe := oauth.AsError(err); oe != nil {
+			// Audit the refusal: the reason and client ID, never the credentials.
+			s.svc.Audit(c.Request().Context(), req.Credentials.ClientID, "token.refused", req.Credentials.ClientID,
+				"grant_type="+grantLabel(req.GrantType)+" reason="+oe.Code)
+		}
 		return err
 	}
+	s.metrics.tokensIssued.WithLabelValues(grantLabel(req.GrantType)).Inc()
 	return writeJSON(c, http.StatusOK, resp)
 }
 
@@ -51,8 +68,12 @@ func (s *Server) introspect(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := s.checkClientLimit(c, req); err != nil {
+		return err
+	}
 	resp, err := s.svc.Introspect(c.Request().Context(), req)
 	if err != nil {
+		s.clientAuthFailed(c, req, err)
 		return err
 	}
 	return writeJSON(c, http.StatusOK, resp)
@@ -63,10 +84,42 @@ func (s *Server) revoke(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := s.checkClientLimit(c, req); err != nil {
+		return err
+	}
 	if err := s.svc.Revoke(c.Request().Context(), req); err != nil {
+		s.clientAuthFailed(c, req, err)
 		return err
 	}
 	return c.NoContent(http.StatusOK)
+}
+
+// checkClientLimit refuses, with 429 and Retry-After, a client authentication
+// from a client ID or address that failed too often lately.
+func (s *Server) checkClientLimit(c echo.Context, req *oauth.TokenRequest) error {
+	wait, blocked := s.limits.clientBlocked(req.Credentials.ClientID, c.RealIP())
+	if !blocked {
+		return nil
+	}
+	secs := int(wait.Seconds()) + 1
+	c.Response().Header().Set("Retry-After", strconv.Itoa(secs))
+	return &oauth.Error{Code: "temporarily_unavailable", Status: http.StatusTooManyRequests,
+		Description: fmt.Sprintf("too many failed client authentications; retry in %d seconds", secs)}
+}
+
+// clientAuthFailed counts a failed client authentication against the limits.
+func (s *Server) clientAuthFailed(c echo.Context, req *oauth.TokenRequest, err error) {
+	if errors.Is(err, oauth.ErrInvalidClient) {
+		s.limits.clientFailed(req.Credentials.ClientID, c.RealIP())
+	}
+}
+
+// oauthCode is the OAuth error code of err, or "server_error".
+func oauthCode(err error) string {
+	if oe := oauth.AsError(err); oe != nil {
+		return oe.Code
+	}
+	return "server_error"
 }
 
 func (s *Server) jwks(c echo.Context) error {

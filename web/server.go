@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/gorilla/sessions"
 	"github.com/labstack/echo/v4"
@@ -19,6 +20,7 @@ import (
 	"github.com/appintegration/appintegration/oauth"
 	"github.com/appintegration/appintegration/static"
 	"github.com/appintegration/appintegration/store"
+	"github.com/appintegration/appintegration/web/scim"
 )
 
 // Config configures a Server.
@@ -28,6 +30,8 @@ type Config struct {
 	// BaseURL is the public base URL; an https one makes cookies Secure.
 	BaseURL string
 	Logger  *slog.Logger
+	// Now returns the current time (rate-limit windows); time.Now when nil.
+	Now func() time.Time
 }
 
 // Server is the HTTP handler of App Integration.
@@ -39,6 +43,8 @@ type Server struct {
 	sessions *sessions.CookieStore
 	origin   string // scheme://host of BaseURL, for the Origin check of console POSTs
 	secure   bool
+	metrics  *metrics
+	limits   limiters
 }
 
 // Limits of what a request may carry. Larger ones are refused before work is done.
@@ -59,6 +65,9 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
 	keys, err := cfg.Store.Secret(ctx, "session-keys", func() ([]byte, error) {
 		k := make([]byte, 64) // 32 bytes HMAC key, 32 bytes AES-256 key
 		_, err := rand.Read(k)
@@ -71,11 +80,13 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, errors.New("web: session keys: stored value has the wrong length")
 	}
 	s := &Server{
-		svc:    cfg.Service,
-		store:  cfg.Store,
-		log:    cfg.Logger,
-		origin: u.Scheme + "://" + u.Host,
-		secure: u.Scheme == "https",
+		svc:     cfg.Service,
+		store:   cfg.Store,
+		log:     cfg.Logger,
+		origin:  u.Scheme + "://" + u.Host,
+		secure:  u.Scheme == "https",
+		metrics: newMetrics(),
+		limits:  newLimiters(cfg.Now),
 	}
 	s.sessions = sessions.NewCookieStore(keys[:32], keys[32:])
 	s.sessions.Options = &sessions.Options{
@@ -99,15 +110,32 @@ func (s *Server) routes() *echo.Echo {
 	e.HideBanner = true
 	e.HidePort = true
 	e.HTTPErrorHandler = s.handleError
-	e.Use(s.requestID, s.accessLog, s.recoverPanic, securityHeaders)
+	// The client address is the connection's: X-Forwarded-For is not trusted,
+	// so that rate limits cannot be dodged by sending it.
+	e.IPExtractor = echo.ExtractIPDirect()
+	e.Use(s.requestID, s.accessLog, s.metrics.observe, s.recoverPanic, securityHeaders)
 
 	e.GET("/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok\n") })
+	e.GET("/readyz", s.ready)
+	e.GET("/metrics", echo.WrapHandler(s.metrics.handler()))
 	e.GET("/static/*", echo.WrapHandler(http.StripPrefix("/static/", staticHandler(http.FS(static.FS)))))
 	e.GET("/favicon.ico", func(c echo.Context) error { return c.Redirect(http.StatusMovedPermanently, static.Path("favicon.svg")) })
 
 	s.registerOAuthRoutes(e)
 	s.registerConsoleRoutes(e)
+	scim.Register(e, scim.Config{Service: s.svc, Store: s.store, Logger: s.log})
 	return e
+}
+
+// ready answers 200 when the store answers a query, 503 otherwise.
+func (s *Server) ready(c echo.Context) error {
+	ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
+	defer cancel()
+	if _, err := s.store.ListRoles(ctx); err != nil {
+		s.log.Warn("readiness check failed", "err", err)
+		return c.String(http.StatusServiceUnavailable, "store unreachable\n")
+	}
+	return c.String(http.StatusOK, "ready\n")
 }
 
 // staticHandler serves embedded assets; versioned URLs may be cached for a year.

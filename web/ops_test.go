@@ -1,0 +1,192 @@
+package web_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/appintegration/appintegration/oauth"
+	"github.com/appintegration/appintegration/store"
+)
+
+func TestClientAuthenticationIsRateLimited(t *testing.T) {
+	var mu sync.Mutex
+	now := time.Now()
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	ts := newTestServer(t, func(o *testOptions) { o.now = clock })
+	c, secret := ts.createClient(t, oauth.ClientInput{})
+	other, otherSecret := ts.createClient(t, oauth.ClientInput{Name: "other"})
+	cc := url.Values{"grant_type": {"client_credentials"}}
+
+	for i := range 20 {
+		if code, body, _ := postToken(t, ts.Svc.URLs().TokenURL, cc, c.ID, "wrong"); code != 401 {
+			t.Fatalf("failure %d: %d %v", i, code, body)
+		}
+	}
+	code, body, hdr := postToken(t, ts.Svc.URLs().TokenURL, cc, c.ID, "wrong")
+	if code != http.StatusTooManyRequests || hdr.Get("Retry-After") == "" || body["error"] != "temporarily_unavailable" {
+		t.Fatalf("after 20 failures: %d %v Retry-After=%q", code, body, hdr.Get("Retry-After"))
+	}
+	// Another client from the same address is not slowed.
+	if code, body, _ := postToken(t, ts.Svc.URLs().TokenURL, cc, other.ID, otherSecret); code != 200 {
+		t.Errorf("another client: %d %v", code, body)
+	}
+	// After the window the client works again.
+	mu.Lock()
+	now = now.Add(61 * time.Second)
+	mu.Unlock()
+	if code, body, _ := postToken(t, ts.Svc.URLs().TokenURL, cc, c.ID, secret); code != 200 {
+		t.Errorf("after the window: %d %v", code, body)
+	}
+	// Refusals are audited without the secret.
+	events, _ := ts.Store.ListAudit(t.Context(), store.AuditFilter{Action: "token.refused"})
+	if len(events) == 0 || strings.Contains(events[0].Detail, "wrong") || !strings.Contains(events[0].Detail, "invalid_client") {
+		t.Errorf("audit of refusals: %+v", events)
+	}
+}
+
+func TestConsoleLoginIsRateLimited(t *testing.T) {
+	ts := newTestServer(t)
+	b := ts.newUser(t)
+	_, doc := b.get("/login")
+	token := csrf(t, doc)
+	for range 10 {
+		resp, _ := b.post("/login", url.Values{"_csrf": {token}, "username": {"ADMIN"}, "password": {"guess"}})
+		if resp.StatusCode != http.StatusUnauthorized {
+			t.Fatalf("wrong password: %d", resp.StatusCode)
+		}
+	}
+	resp, doc := b.post("/login", url.Values{"_csrf": {token}, "username": {"admin"}, "password": {adminPassword}})
+	if resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") == "" || !strings.Contains(doc.Text(), "Too many failed sign-ins") {
+		t.Errorf("after 10 failures: %d", resp.StatusCode)
+	}
+}
+
+func TestHealthReadinessAndMetrics(t *testing.T) {
+	ts := newTestServer(t)
+	c, secret := ts.createClient(t, oauth.ClientInput{})
+	postToken(t, ts.Svc.URLs().TokenURL, url.Values{"grant_type": {"client_credentials"}}, c.ID, secret)
+	postToken(t, ts.Svc.URLs().TokenURL, url.Values{"grant_type": {"client_credentials"}}, c.ID, "nope")
+	for path, want := range map[string]string{
+		"/healthz": "ok",
+		"/readyz":  "ready",
+		"/metrics": `appint_tokens_issued_total{grant_type="client_credentials"} 1`,
+	} {
+		resp, err := http.Get(ts.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || !strings.Contains(string(body), want) {
+			t.Errorf("%s: %d, want %q in %.300s", path, resp.StatusCode, want, body)
+		}
+		if path == "/metrics" {
+			for _, w := range []string{
+				`appint_tokens_refused_total{grant_type="client_credentials",reason="invalid_client"} 1`,
+				`appint_http_request_duration_seconds_bucket{method="POST",route="/oauth/token",status="200"`,
+			} {
+				if !strings.Contains(string(body), w) {
+					t.Errorf("metrics lack %s", w)
+				}
+			}
+		}
+	}
+}
+
+// TestDeleteClientUnderLoad deletes a client while 32 connections request tokens
+// for it: once the delete has answered, no request started later gets a token,
+// and no token it got earlier introspects as active.
+func TestDeleteClientUnderLoad(t *testing.T) {
+	ts := newTestServer(t)
+	c, secret := ts.createClient(t, oauth.ClientInput{})
+	checker, checkerSecret := ts.createClient(t, oauth.ClientInput{Name: "checker"})
+	tr := &http.Transport{MaxIdleConnsPerHost: 32, MaxConnsPerHost: 32}
+	defer tr.CloseIdleConnections()
+	client := &http.Client{Transport: tr, Timeout: 10 * time.Second}
+
+	var (
+		mu        sync.Mutex
+		tokens    []string
+		deletedAt time.Time // zero until the delete has answered
+		late      int       // tokens for requests started after deletedAt
+	)
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for range 32 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 2000; i++ { // bounded even if stop never comes
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				mu.Lock()
+				startedAfterDelete := !deletedAt.IsZero()
+				mu.Unlock()
+				req := formReq(ts.Svc.URLs().TokenURL, url.Values{"grant_type": {"client_credentials"}}, c.ID, secret)
+				resp, err := client.Do(req)
+				if err != nil {
+					continue
+				}
+				var body struct {
+					AccessToken string `json:"access_token"`
+				}
+				_ = json.NewDecoder(resp.Body).Decode(&body)
+				resp.Body.Close()
+				if resp.StatusCode == 200 {
+					mu.Lock()
+					tokens = append(tokens, body.AccessToken)
+					if startedAfterDelete {
+						late++
+					}
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	// Delete once tokens are flowing (bounded wait: the machine may be busy).
+	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		mu.Lock()
+		n := len(tokens)
+		mu.Unlock()
+		if n >= 20 {
+			break
+		}
+	}
+	if err := ts.Svc.DeleteClient(context.Background(), "test", c.ID); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	deletedAt = time.Now()
+	before := len(tokens)
+	mu.Unlock()
+	time.Sleep(500 * time.Millisecond) // requests started after the delete
+	close(stop)
+	wg.Wait()
+
+	if before == 0 {
+		t.Fatal("no token was issued before the delete; the load did not run")
+	}
+	if late != 0 {
+		t.Errorf("%d tokens issued for requests started after the delete answered", late)
+	}
+	for i, tok := range tokens {
+		if i%10 != 0 && i != len(tokens)-1 {
+			continue // introspect a sample: every tenth and the last
+		}
+		_, body, _ := postToken(t, ts.URL+"/oauth/introspect", url.Values{"token": {tok}}, checker.ID, checkerSecret)
+		if body["active"] != false {
+			t.Fatalf("a token of the deleted client is active: %v", body)
+		}
+	}
+	t.Logf("%d tokens issued before the delete", before)
+}

@@ -1,0 +1,442 @@
+package scim
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/appintegration/appintegration/oauth"
+	"github.com/appintegration/appintegration/store"
+)
+
+// listResponse is RFC 7644 §3.4.2's ListResponse.
+type listResponse struct {
+	Schemas      []string   `json:"schemas"`
+	TotalResults int        `json:"totalResults"`
+	StartIndex   int        `json:"startIndex"`
+	ItemsPerPage int        `json:"itemsPerPage"`
+	Resources    []resource `json:"Resources"`
+}
+
+func (h *handler) catalog(ctx context.Context) (roleCatalog, error) {
+	roles, err := h.store.ListRoles(ctx)
+	if err != nil {
+		return roleCatalog{}, fmt.Errorf("scim: list roles: %w", err)
+	}
+	return newRoleCatalog(roles), nil
+}
+
+// list is GET /Users (RFC 7644 §3.4.2).
+func (h *handler) list(c echo.Context) error {
+	q, err := queryFromURL(c.QueryParams())
+	if err != nil {
+		return err
+	}
+	return h.respondList(c, q)
+}
+
+// search is POST /Users/.search (RFC 7644 §3.4.3).
+func (h *handler) search(c echo.Context) error {
+	body, err := readBody(c)
+	if err != nil {
+		return err
+	}
+	q, err := queryFromBody(body)
+	if err != nil {
+		return err
+	}
+	return h.respondList(c, q)
+}
+
+func (h *handler) respondList(c echo.Context, q listQuery) error {
+	resp, err := h.runQuery(c.Request().Context(), q)
+	if err != nil {
+		return err
+	}
+	return writeJSON(c, http.StatusOK, resp)
+}
+
+// runQuery answers a list or search: `userName eq "x"` from the index, any
+// other filter by evaluating it over every user.
+func (h *handler) runQuery(ctx context.Context, q listQuery) (listResponse, error) {
+	cat, err := h.catalog(ctx)
+	if err != nil {
+		return listResponse{}, err
+	}
+	var users []store.User
+	if name, ok := userNameEq(q.filter); ok {
+		u, err := h.store.GetUserByName(ctx, name)
+		switch {
+		case err == nil:
+			users = []store.User{u}
+		case !errors.Is(err, store.ErrNotFound):
+			return listResponse{}, fmt.Errorf("scim: get user by name: %w", err)
+		}
+	} else if users, err = h.store.ListUsers(ctx); err != nil {
+		return listResponse{}, fmt.Errorf("scim: list users: %w", err)
+	}
+	resp := listResponse{Schemas: []string{schemaListResponse}, StartIndex: q.startIndex, Resources: []resource{}}
+	from := q.startIndex - 1
+	if q.filter == nil && q.sortBy == nil {
+		// The store's order (userName) is the answer: map only the page.
+		resp.TotalResults = len(users)
+		for _, u := range users[min(from, len(users)):min(from+q.count, len(users))] {
+			resp.Resources = append(resp.Resources, q.proj.apply(toResource(u, cat, h.location(u.ID))))
+		}
+		resp.ItemsPerPage = len(resp.Resources)
+		return resp, nil
+	}
+	var all []resource
+	for _, u := range users {
+		r := toResource(u, cat, h.location(u.ID))
+		if q.filter == nil || matches(q.filter, r) {
+			all = append(all, r)
+		}
+	}
+	if q.sortBy != nil {
+		sortResources(all, *q.sortBy, q.descending)
+	}
+	resp.TotalResults = len(all)
+	for _, r := range all[min(from, len(all)):min(from+q.count, len(all))] {
+		resp.Resources = append(resp.Resources, q.proj.apply(r))
+	}
+	resp.ItemsPerPage = len(resp.Resources)
+	return resp, nil
+}
+
+// get is GET /Users/{id}; If-None-Match with the current ETag gives 304
+// (RFC 7644 §3.14).
+func (h *handler) get(c echo.Context) error {
+	ctx := c.Request().Context()
+	u, err := h.store.GetUser(ctx, c.Param("id"))
+	if errors.Is(err, store.ErrNotFound) {
+		return notFound(c.Param("id"))
+	}
+	if err != nil {
+		return fmt.Errorf("scim: get user: %w", err)
+	}
+	if inm := c.Request().Header.Get("If-None-Match"); inm != "" && etagMatches(inm, u.Version) {
+		c.Response().Header().Set("ETag", etag(u.Version))
+		return c.NoContent(http.StatusNotModified)
+	}
+	return h.writeUser(c, http.StatusOK, u)
+}
+
+// writeUser answers with u, its ETag, and attributes/excludedAttributes of
+// the query string applied.
+func (h *handler) writeUser(c echo.Context, status int, u store.User) error {
+	cat, err := h.catalog(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	q := c.QueryParams()
+	proj := newProjection(splitList(q.Get("attributes")), splitList(q.Get("excludedAttributes")))
+	hdr := c.Response().Header()
+	hdr.Set("ETag", etag(u.Version))
+	if status == http.StatusCreated {
+		hdr.Set("Location", h.location(u.ID))
+	}
+	return writeJSON(c, status, proj.apply(toResource(u, cat, h.location(u.ID))))
+}
+
+// create is POST /Users (RFC 7644 §3.3).
+func (h *handler) create(c echo.Context) error {
+	body, err := readBody(c)
+	if err != nil {
+		return err
+	}
+	u, err := h.createUser(c.Request().Context(), actor(c), body)
+	if err != nil {
+		return err
+	}
+	return h.writeUser(c, http.StatusCreated, u)
+}
+
+// replace is PUT /Users/{id} (RFC 7644 §3.5.1).
+func (h *handler) replace(c echo.Context) error {
+	body, err := readBody(c)
+	if err != nil {
+		return err
+	}
+	u, err := h.replaceUser(c.Request().Context(), actor(c), c.Param("id"), body, c.Request().Header.Get("If-Match"))
+	if err != nil {
+		return err
+	}
+	return h.writeUser(c, http.StatusOK, u)
+}
+
+// patch is PATCH /Users/{id} (RFC 7644 §3.5.2). It answers 200 with the user.
+func (h *handler) patch(c echo.Context) error {
+	body, err := readBody(c)
+	if err != nil {
+		return err
+	}
+	u, err := h.patchUser(c.Request().Context(), actor(c), c.Param("id"), body, c.Request().Header.Get("If-Match"))
+	if err != nil {
+		return err
+	}
+	return h.writeUser(c, http.StatusOK, u)
+}
+
+// delete is DELETE /Users/{id} (RFC 7644 §3.6).
+func (h *handler) delete(c echo.Context) error {
+	if err := h.deleteUser(c.Request().Context(), actor(c), c.Param("id"), c.Request().Header.Get("If-Match")); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+// decodeResource reads a User resource from a request body. It must name the
+// core schema (RFC 7643 §3).
+func decodeResource(body []byte) (resource, error) {
+	var doc map[string]any
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if err := dec.Decode(&doc); err != nil || doc == nil {
+		if err == nil {
+			return nil, badRequest(typeInvalidSyntax, "The body must be a JSON object.")
+		}
+		return nil, badRequest(typeInvalidSyntax, "The body is not a User resource: %s.", jsonProblem(err))
+	}
+	if dec.More() {
+		return nil, badRequest(typeInvalidSyntax, "The body holds more than one JSON value.")
+	}
+	res := normalize(doc)
+	if !slices.ContainsFunc(asStrings(res["schemas"]), func(s string) bool { return strings.EqualFold(s, SchemaUser) }) {
+		return nil, badRequest(typeInvalidSyntax, "schemas must hold %s.", SchemaUser)
+	}
+	return res, nil
+}
+
+func asStrings(v any) []string {
+	list, _ := v.([]any)
+	out := make([]string, 0, len(list))
+	for _, x := range list {
+		if s, ok := x.(string); ok {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// hashPassword hashes the password of in, if it carries one.
+func hashPassword(in userInput) ([]byte, error) {
+	if in.Password == nil {
+		return nil, nil
+	}
+	return oauth.HashPassword(*in.Password)
+}
+
+// createUser checks and stores a new user. Errors are *Error for the client
+// (409 uniqueness for a taken userName), or internal.
+func (h *handler) createUser(ctx context.Context, actor string, body []byte) (store.User, error) {
+	res, err := decodeResource(body)
+	if err != nil {
+		return store.User{}, err
+	}
+	cat, err := h.catalog(ctx)
+	if err != nil {
+		return store.User{}, err
+	}
+	in, err := checkUser(res, cat)
+	if err != nil {
+		return store.User{}, err
+	}
+	hash, err := hashPassword(in)
+	if err != nil {
+		return store.User{}, err
+	}
+	now := h.now().UTC()
+	u := in.apply(store.User{ID: newUUID(), CreatedAt: now}, hash, now)
+	u.Version = 1
+	if err := h.store.CreateUser(ctx, u); errors.Is(err, store.ErrConflict) {
+		return store.User{}, newError(http.StatusConflict, typeUniqueness, "userName %q is taken.", u.UserName)
+	} else if err != nil {
+		return store.User{}, fmt.Errorf("scim: create user: %w", err)
+	}
+	h.svc.Audit(ctx, actor, "user.created", u.UserName, "SCIM; roles: "+strings.Join(u.Roles, " "))
+	saved, err := h.store.GetUser(ctx, u.ID)
+	if err != nil {
+		return store.User{}, fmt.Errorf("scim: read created user: %w", err)
+	}
+	return saved, nil
+}
+
+// update runs change on the stored user inside store.UpdateUser, after the
+// checks every change needs: technical users are refused (mutability) and a
+// stale If-Match gives 412. Doing the If-Match check inside the update's
+// transaction is what makes two concurrent writes with the same version end
+// with exactly one success.
+func (h *handler) update(ctx context.Context, actor, id, ifMatch, how string, change func(store.User) (store.User, error)) (store.User, error) {
+	var before store.User
+	u, err := h.store.UpdateUser(ctx, id, func(old store.User) (store.User, error) {
+		if old.ClientID != "" {
+			return store.User{}, errTechnicalUser
+		}
+		if ifMatch != "" && !etagMatches(ifMatch, old.Version) {
+			return store.User{}, errPrecondition
+		}
+		before = old
+		return change(old)
+	})
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return store.User{}, notFound(id)
+	case errors.Is(err, store.ErrConflict):
+		return store.User{}, newError(http.StatusConflict, typeUniqueness, "The userName is taken by another user.")
+	case err != nil:
+		if asError(err) != nil {
+			return store.User{}, err
+		}
+		return store.User{}, fmt.Errorf("scim: update user: %w", err)
+	}
+	h.svc.Audit(ctx, actor, "user.updated", u.UserName, "SCIM "+how+"; changed: "+changedFields(before, u))
+	return u, nil
+}
+
+var errTechnicalUser = newError(http.StatusBadRequest, typeMutability,
+	"This is the technical user of a Technical User client: change or delete it through its OAuth client in the console.")
+
+// replaceUser is PUT: every writable attribute is taken from the body; a
+// password not sent stays as it is.
+func (h *handler) replaceUser(ctx context.Context, actor, id string, body []byte, ifMatch string) (store.User, error) {
+	res, err := decodeResource(body)
+	if err != nil {
+		return store.User{}, err
+	}
+	cat, err := h.catalog(ctx)
+	if err != nil {
+		return store.User{}, err
+	}
+	in, err := checkUser(res, cat)
+	if err != nil {
+		return store.User{}, err
+	}
+	hash, err := hashPassword(in)
+	if err != nil {
+		return store.User{}, err
+	}
+	u, err := h.update(ctx, actor, id, ifMatch, "PUT", func(old store.User) (store.User, error) {
+		return in.apply(old, hash, h.now().UTC()), nil
+	})
+	if asError(err) != nil && asError(err).ScimType == typeUniqueness {
+		return store.User{}, newError(http.StatusConflict, typeUniqueness, "userName %q is taken.", in.UserName)
+	}
+	return u, err
+}
+
+// patchUser is PATCH: the operations are applied to the user's SCIM form,
+// which is then checked as a PUT body would be.
+func (h *handler) patchUser(ctx context.Context, actor, id string, body []byte, ifMatch string) (store.User, error) {
+	var req patchRequest
+	if err := json.Unmarshal(body, &req); err != nil {
+		return store.User{}, badRequest(typeInvalidSyntax, "The body is not a PatchOp request: %s.", jsonProblem(err))
+	}
+	cat, err := h.catalog(ctx)
+	if err != nil {
+		return store.User{}, err
+	}
+	var userName string
+	u, err := h.update(ctx, actor, id, ifMatch, "PATCH", func(old store.User) (store.User, error) {
+		doc := toResource(old, cat, "")
+		if err := applyPatch(doc, req); err != nil {
+			return store.User{}, err
+		}
+		in, err := checkUser(doc, cat)
+		if err != nil {
+			return store.User{}, err
+		}
+		userName = in.UserName
+		hash, err := hashPassword(in)
+		if err != nil {
+			return store.User{}, err
+		}
+		return in.apply(old, hash, h.now().UTC()), nil
+	})
+	if asError(err) != nil && asError(err).ScimType == typeUniqueness {
+		return store.User{}, newError(http.StatusConflict, typeUniqueness, "userName %q is taken.", userName)
+	}
+	return u, err
+}
+
+// deleteUser deletes a user. The If-Match check reads the user first; the
+// store has no conditional delete, so a change between the read and the
+// delete is not detected.
+func (h *handler) deleteUser(ctx context.Context, actor, id, ifMatch string) error {
+	u, err := h.store.GetUser(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return notFound(id)
+	}
+	if err != nil {
+		return fmt.Errorf("scim: get user: %w", err)
+	}
+	if u.ClientID != "" {
+		return errTechnicalUser
+	}
+	if ifMatch != "" && !etagMatches(ifMatch, u.Version) {
+		return errPrecondition
+	}
+	if err := h.store.DeleteUser(ctx, id); errors.Is(err, store.ErrNotFound) {
+		return notFound(id)
+	} else if err != nil {
+		return fmt.Errorf("scim: delete user: %w", err)
+	}
+	h.svc.Audit(ctx, actor, "user.deleted", u.UserName, "SCIM")
+	return nil
+}
+
+// etagMatches reports whether an If-Match or If-None-Match header value (a
+// list of entity tags, or *) names version. The comparison is weak (RFC 7232
+// §2.3.2), as SCIM versions are weak ETags.
+func etagMatches(header string, version int64) bool {
+	want := `"` + strconv.FormatInt(version, 10) + `"`
+	for _, t := range strings.Split(header, ",") {
+		t = strings.TrimSpace(t)
+		if t == "*" || strings.TrimPrefix(t, "W/") == want {
+			return true
+		}
+	}
+	return false
+}
+
+// changedFields names the attributes that differ between a and b, for the
+// audit log (never their values: one of them is the password hash).
+func changedFields(a, b store.User) string {
+	var out []string
+	add := func(changed bool, name string) {
+		if changed {
+			out = append(out, name)
+		}
+	}
+	add(a.UserName != b.UserName, "userName")
+	add(a.GivenName != b.GivenName || a.FamilyName != b.FamilyName, "name")
+	add(a.DisplayName != b.DisplayName, "displayName")
+	add(!slices.Equal(a.Emails, b.Emails), "emails")
+	add(a.Active != b.Active, "active")
+	add(a.PreferredLanguage != b.PreferredLanguage, "preferredLanguage")
+	add(!slices.Equal(a.Roles, b.Roles), "roles")
+	add(!bytes.Equal(a.PasswordHash, b.PasswordHash), "password")
+	add(a.ExternalID != b.ExternalID, "externalId")
+	add(a.IdpUserID != b.IdpUserID, "idpUserId")
+	if len(out) == 0 {
+		return "nothing"
+	}
+	return strings.Join(out, ", ")
+}
+
+// newUUID returns a random (version 4) UUID, the id of a new user.
+func newUUID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read does not fail on supported platforms
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}
