@@ -2,10 +2,11 @@
 GO      ?= go
 BIN     := bin/appintegration
 PKGS    := ./...
-# Fuzz targets run for FUZZTIME each by `make test` (bounded) and longer by `make fuzz`.
-FUZZTIME ?= 10s
+# Every fuzz target runs for FUZZTIME_SHORT in `make test` and for FUZZTIME in `make fuzz`.
+FUZZTIME       ?= 2m
+FUZZTIME_SHORT ?= 5s
 
-.PHONY: run build test check generate verify-generated unit fuzz bench clean
+.PHONY: run build test check generate verify-generated unit fuzz fuzz-short fuzz-run bench bench-go bench-load clean
 
 run: ## Start the server on an embedded SQLite file under ./data.
 	$(GO) run ./cmd/appintegration serve
@@ -13,7 +14,7 @@ run: ## Start the server on an embedded SQLite file under ./data.
 build: ## Build bin/appintegration.
 	$(GO) build -trimpath -o $(BIN) ./cmd/appintegration
 
-test: check unit ## Every test: static checks, unit, integration and browser tests.
+test: check unit fuzz-short ## Every test: static checks, unit, integration, browser tests, short fuzzing.
 
 check: verify-generated ## gofmt, go vet, and generated templ code up to date.
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
@@ -29,16 +30,29 @@ verify-generated: ## Fail when committed *_templ.go files are stale.
 	  echo "templ output is stale; run 'make generate' and commit:"; git status --porcelain -- '*_templ.go'; exit 1; fi
 
 unit:
-	$(GO) test -count=1 -timeout 20m $(PKGS)
+	@[ -n "$$APPINT_TEST_POSTGRES_URL" ] || echo "PostgreSQL tests skipped: APPINT_TEST_POSTGRES_URL is not set (.ci/run starts PostgreSQL and sets it)"
+	$(GO) test -count=1 -timeout 30m $(PKGS)
 
-fuzz: ## Run every fuzz target for FUZZTIME (default 10s; try FUZZTIME=5m).
+fuzz: ## Run every fuzz target for FUZZTIME (default 2m).
+	@$(MAKE) --no-print-directory fuzz-run T=$(FUZZTIME)
+
+fuzz-short: ## Run every fuzz target for FUZZTIME_SHORT (part of make test).
+	@$(MAKE) --no-print-directory fuzz-run T=$(FUZZTIME_SHORT)
+
+fuzz-run:
 	@set -e; for pkg in $$($(GO) list $(PKGS)); do \
 	  for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
-	    echo "fuzz $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg; \
+	    echo "fuzz $$pkg $$f ($(T))"; \
+	    $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(T) -fuzzminimizetime 3s $$pkg; \
 	  done; done
 
-bench: ## Go benchmarks with allocations.
+bench: bench-go bench-load ## Every benchmark; see BENCHMARKS.md.
+
+bench-go: ## Go benchmarks of each grant path and its pieces, with allocations.
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
+
+bench-load: build ## Load benchmark over loopback HTTP: baselines, our endpoints, ratios.
+	$(GO) run ./bench/loadbench -bin $(BIN)
 
 clean:
 	rm -rf bin

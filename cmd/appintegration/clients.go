@@ -27,25 +27,72 @@ type clientJSON struct {
 	ClientSecret          string   `json:"client_secret,omitempty"`
 	ClientName            string   `json:"client_name"`
 	ClientIDIssuedAt      int64    `json:"client_id_issued_at"`
-	ClientSecretExpiresAt int64    `json:"client_secret_expires_at"`
+	ClientSecretExpiresAt int64    `json:"client_secret_expires_at"` // 0: never (RFC 7591 §3.2.1)
 	GrantTypes            []string `json:"grant_types"`
+	ResponseTypes         []string `json:"response_types,omitempty"`
+	RedirectURIs          []string `json:"redirect_uris,omitempty"`
 	Scope                 string   `json:"scope"`
 	TokenEndpointAuth     string   `json:"token_endpoint_auth_method"`
 	Purpose               string   `json:"purpose"`
 	TokenLifetime         int64    `json:"access_token_lifetime"`
+	RefreshTokenLifetime  int64    `json:"refresh_token_lifetime,omitempty"`
+	UserID                string   `json:"user_id,omitempty"` // a Technical User's User ID
+	Roles                 []string `json:"roles,omitempty"`
+	Expired               bool     `json:"expired,omitempty"`
 }
 
-func toClientJSON(c store.Client, secret string) clientJSON {
-	grantType := oauth.GrantTypeClientCredentials
-	if c.Grant == store.GrantSAML2Bearer {
-		grantType = oauth.GrantTypeSAML2Bearer
+// clientView is what the commands print about a client, with what only the
+// store knows (a Technical User's user, the scopes of its roles).
+type clientView struct {
+	c      store.Client
+	user   store.User
+	scopes []string
+}
+
+// viewClient looks up what the output of c needs.
+func viewClient(ctx context.Context, st store.Store, svc *oauth.Service, c store.Client) (clientView, error) {
+	v := clientView{c: c}
+	if c.Purpose == store.PurposeTechnicalUser {
+		u, err := st.GetUser(ctx, c.UserID)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return v, err
+		}
+		v.user = u
 	}
-	return clientJSON{
+	if c.Purpose != store.PurposeInteractive {
+		scopes, err := svc.AllowedScopes(ctx, c)
+		if err != nil && oauth.AsError(err) == nil {
+			return v, err
+		}
+		v.scopes = scopes
+	} else {
+		v.scopes = oauth.AccessValues // what a user may hold; each token gets its user's
+	}
+	return v, nil
+}
+
+func toClientJSON(v clientView, secret string, now time.Time) clientJSON {
+	c := v.c
+	out := clientJSON{
 		ClientID: c.ID, ClientSecret: secret, ClientName: c.Name,
-		ClientIDIssuedAt: c.CreatedAt.Unix(), GrantTypes: []string{grantType},
-		Scope: strings.Join(oauth.ClientScopes(c), " "), TokenEndpointAuth: "client_secret_basic",
+		ClientIDIssuedAt: c.CreatedAt.Unix(), GrantTypes: []string{oauth.GrantTypeClientCredentials},
+		Scope: strings.Join(v.scopes, " "), TokenEndpointAuth: "client_secret_basic",
 		Purpose: cliPurpose(c.Purpose), TokenLifetime: int64(c.TokenLifetime / time.Second),
 	}
+	switch {
+	case c.Grant == store.GrantSAML2Bearer:
+		out.GrantTypes = []string{oauth.GrantTypeSAML2Bearer}
+	case c.Purpose == store.PurposeInteractive:
+		out.GrantTypes = []string{oauth.GrantTypeAuthorizationCode, oauth.GrantTypeRefreshToken}
+		out.ResponseTypes = []string{"code"}
+		out.RedirectURIs = c.RedirectURIs
+		out.RefreshTokenLifetime = int64(c.RefreshTokenLifetime / time.Second)
+	case c.Purpose == store.PurposeTechnicalUser:
+		out.ClientSecretExpiresAt = c.ExpiresAt.Unix() // the secret stops working then
+		out.UserID, out.Roles = v.user.UserName, v.user.Roles
+		out.Expired = oauth.IsExpired(c, now)
+	}
+	return out
 }
 
 // Command-line spellings of purposes: api-access (api_access is accepted too).
@@ -58,8 +105,8 @@ func parsePurpose(s string) store.Purpose {
 // parseLifetime accepts a Go duration ("15m", "1h30m") or whole seconds ("900").
 func parseLifetime(s string) (time.Duration, error) {
 	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
-		if n > int64(oauth.MaxTokenLifetime/time.Second)*2 {
-			n = int64(oauth.MaxTokenLifetime/time.Second) * 2 // out of range; kept from overflowing
+		if limit := int64(oauth.MaxRefreshTokenLifetime/time.Second) * 2; n > limit {
+			n = limit // out of every range; kept from overflowing
 		}
 		return time.Duration(n) * time.Second, nil
 	}
@@ -69,6 +116,25 @@ func parseLifetime(s string) (time.Duration, error) {
 	}
 	return d, nil
 }
+
+// parseExpiry accepts a date (2027-03-01: the client works until the end of
+// that day, UTC) or a duration from now (2160h).
+func parseExpiry(s string, now time.Time) (time.Time, error) {
+	if day, err := time.Parse(time.DateOnly, s); err == nil {
+		return oauth.ExpiresAtEndOf(day), nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%q is neither a date such as 2027-03-01 nor a duration such as 2160h", s)
+	}
+	return now.Add(d), nil
+}
+
+// stringList is a repeatable flag.
+type stringList []string
+
+func (l *stringList) String() string     { return strings.Join(*l, ",") }
+func (l *stringList) Set(v string) error { *l = append(*l, v); return nil }
 
 func splitList(s string) []string {
 	var out []string
@@ -84,6 +150,8 @@ func splitList(s string) []string {
 var flagNames = map[string]string{
 	oauth.FieldName: "--name", oauth.FieldPurpose: "--purpose", oauth.FieldAccess: "--access",
 	oauth.FieldGrant: "--grant", oauth.FieldTokenLifetime: "--token-lifetime",
+	oauth.FieldRedirectURIs: "--redirect-uri", oauth.FieldRefreshTokenLifetime: "--refresh-token-lifetime",
+	oauth.FieldUserID: "--user-id", oauth.FieldRoles: "--roles", oauth.FieldExpiresAt: "--expires",
 }
 
 // validationUsage turns a *ValidationError into one line per flag, with the
@@ -111,13 +179,19 @@ func quietLogger(stderr io.Writer) *slog.Logger {
 
 func clientsCreate(ctx context.Context, args []string, stdout, stderr io.Writer, env getenv) error {
 	var cfg Config
-	fs := newFlagSet("clients create", "clients create --name NAME --access user_provisioning[,content_network] [flags]", stderr)
+	fs := newFlagSet("clients create", "clients create --name NAME [--purpose api-access|interactive-usage|technical-user] [flags]", stderr)
 	commonFlags(fs, &cfg, env)
 	name := fs.String("name", "", "client name, shown in the console (required)")
-	purpose := fs.String("purpose", "api-access", "purpose: api-access")
-	access := fs.String("access", "", "comma-separated access: user_provisioning, content_network (at least one)")
-	grant := fs.String("grant", string(store.GrantClientCredentials), "authorization grant: client_credentials or saml2_bearer")
-	lifetime := fs.String("token-lifetime", oauth.DefaultTokenLifetime.String(), "access token lifetime, 60s to 24h (e.g. 15m)")
+	purpose := fs.String("purpose", "api-access", "purpose: api-access, interactive-usage or technical-user")
+	access := fs.String("access", "", "api-access: comma-separated access: user_provisioning, content_network (at least one)")
+	grant := fs.String("grant", "", "api-access: authorization grant, client_credentials (default) or saml2_bearer")
+	lifetime := fs.String("token-lifetime", "", "access token lifetime, e.g. 15m (default 1h; technical-user: 24h, at least 1h; at most 24h)")
+	var redirectURIs stringList
+	fs.Var(&redirectURIs, "redirect-uri", "interactive-usage: a redirect URI (repeat for more); a path ending in /** is a wildcard")
+	refresh := fs.String("refresh-token-lifetime", "", "interactive-usage: refresh token lifetime, 60s to 4320h (default 720h)")
+	userID := fs.String("user-id", "", "technical-user: User ID of its user, ^[A-Z0-9_]{1,20}$, unique")
+	roles := fs.String("roles", "", `technical-user: comma-separated roles, e.g. "DW Administrator,DW Integrator"`)
+	expires := fs.String("expires", "", "technical-user: expiry date (2027-03-01) or duration from now (2160h); 7 days to 20 years (default 3 months)")
 	asJSON := fs.Bool("json", false, "print the client as JSON (RFC 7591 names)")
 	if err := parseFlags(fs, args, &cfg); err != nil {
 		return err
@@ -125,34 +199,67 @@ func clientsCreate(ctx context.Context, args []string, stdout, stderr io.Writer,
 	if fs.NArg() > 0 {
 		return fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))
 	}
-	d, err := parseLifetime(*lifetime)
-	if err != nil {
-		return fmt.Errorf("%w: --token-lifetime: %v", errUsage, err)
+	in := oauth.ClientInput{
+		Name: *name, Purpose: parsePurpose(*purpose), Access: splitList(*access),
+		Grant: store.Grant(strings.TrimSpace(*grant)), RedirectURIs: redirectURIs,
+		UserID: *userID, Roles: splitList(*roles),
+	}
+	if in.Purpose == store.PurposeAPIAccess && in.Grant == "" {
+		in.Grant = store.GrantClientCredentials
+	}
+	var err error
+	if *lifetime != "" {
+		if in.TokenLifetime, err = parseLifetime(*lifetime); err != nil {
+			return fmt.Errorf("%w: --token-lifetime: %v", errUsage, err)
+		}
+	}
+	if *refresh != "" {
+		if in.RefreshTokenLifetime, err = parseLifetime(*refresh); err != nil {
+			return fmt.Errorf("%w: --refresh-token-lifetime: %v", errUsage, err)
+		}
 	}
 	st, svc, err := openService(ctx, cfg, quietLogger(stderr))
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	c, secret, err := svc.CreateClient(ctx, cliActor, oauth.ClientInput{
-		Name: *name, Purpose: parsePurpose(*purpose), Access: splitList(*access),
-		Grant: store.Grant(strings.TrimSpace(*grant)), TokenLifetime: d,
-	})
+	if *expires != "" {
+		if in.ExpiresAt, err = parseExpiry(*expires, svc.Now()); err != nil {
+			return fmt.Errorf("%w: --expires: %v", errUsage, err)
+		}
+	}
+	c, secret, err := svc.CreateClient(ctx, cliActor, in)
 	if err != nil {
 		return validationUsage(err)
 	}
-	if *asJSON {
-		return printJSON(stdout, toClientJSON(c, secret))
+	v, err := viewClient(ctx, st, svc, c)
+	if err != nil {
+		return err
 	}
-	u := svc.URLs()
+	if *asJSON {
+		return printJSON(stdout, toClientJSON(v, secret, svc.Now()))
+	}
 	fmt.Fprintf(stdout, "Created OAuth client %q. Copy the secret now: it cannot be shown again.\n\n", c.Name)
+	return printSecret(stdout, svc, v, secret)
+}
+
+// printSecret prints a client's ID, its secret and what to hand over, as the
+// console's dialog shows them.
+func printSecret(stdout io.Writer, svc *oauth.Service, v clientView, secret string) error {
+	c := v.c
+	u := svc.URLs()
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(tw, "Client ID:\t%s\n", c.ID)
 	fmt.Fprintf(tw, "Secret:\t%s\n", secret)
-	if c.Grant == store.GrantSAML2Bearer {
+	switch {
+	case c.Grant == store.GrantSAML2Bearer:
 		fmt.Fprintf(tw, "OAuth2SAML Token URL:\t%s\n", u.SAML2TokenURL)
 		fmt.Fprintf(tw, "OAuth2SAML Audience:\t%s\n", u.SAML2Audience)
-	} else {
+	case c.Purpose == store.PurposeTechnicalUser:
+		fmt.Fprintf(tw, "Token URL:\t%s\n", u.TokenURL)
+		fmt.Fprintf(tw, "User ID:\t%s\n", v.user.UserName)
+		fmt.Fprintf(tw, "Expires:\tend of %s (UTC)\n", oauth.ExpiryDate(c.ExpiresAt))
+	default:
 		fmt.Fprintf(tw, "Authorization URL:\t%s\n", u.AuthorizationURL)
 		fmt.Fprintf(tw, "Token URL:\t%s\n", u.TokenURL)
 	}
@@ -167,7 +274,7 @@ func clientsList(ctx context.Context, args []string, stdout, stderr io.Writer, e
 	if err := parseFlags(fs, args, &cfg); err != nil {
 		return err
 	}
-	st, _, err := openService(ctx, cfg, quietLogger(stderr))
+	st, svc, err := openService(ctx, cfg, quietLogger(stderr))
 	if err != nil {
 		return err
 	}
@@ -176,10 +283,19 @@ func clientsList(ctx context.Context, args []string, stdout, stderr io.Writer, e
 	if err != nil {
 		return err
 	}
+	views := make([]clientView, 0, len(clients))
+	for _, c := range clients {
+		v, err := viewClient(ctx, st, svc, c)
+		if err != nil {
+			return err
+		}
+		views = append(views, v)
+	}
+	now := svc.Now()
 	if *asJSON {
 		out := make([]clientJSON, 0, len(clients))
-		for _, c := range clients {
-			out = append(out, toClientJSON(c, ""))
+		for _, v := range views {
+			out = append(out, toClientJSON(v, "", now))
 		}
 		return printJSON(stdout, out)
 	}
@@ -188,21 +304,34 @@ func clientsList(ctx context.Context, args []string, stdout, stderr io.Writer, e
 		return nil
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "CLIENT ID\tNAME\tPURPOSE\tGRANT\tSCOPE\tTOKEN LIFETIME\tCREATED")
-	for _, c := range clients {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", c.ID, c.Name, cliPurpose(c.Purpose), c.Grant,
-			strings.Join(oauth.ClientScopes(c), ","), c.TokenLifetime, c.CreatedAt.UTC().Format(time.RFC3339))
+	fmt.Fprintln(tw, "CLIENT ID\tNAME\tPURPOSE\tGRANT\tSCOPE\tTOKEN LIFETIME\tSTATUS\tCREATED")
+	for _, v := range views {
+		c := v.c
+		status := "active"
+		if c.Purpose == store.PurposeTechnicalUser {
+			status = "expires " + oauth.ExpiryDate(c.ExpiresAt)
+			if oauth.IsExpired(c, now) {
+				status = "EXPIRED"
+			}
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", c.ID, c.Name, cliPurpose(c.Purpose), c.Grant,
+			strings.Join(v.scopes, ","), c.TokenLifetime, status, c.CreatedAt.UTC().Format(time.RFC3339))
 	}
 	return tw.Flush()
 }
 
 func clientsUpdate(ctx context.Context, args []string, stdout, stderr io.Writer, env getenv) error {
 	var cfg Config
-	fs := newFlagSet("clients update", "clients update CLIENT_ID [--name NAME] [--access LIST] [--token-lifetime D]", stderr)
+	fs := newFlagSet("clients update", "clients update CLIENT_ID [--name NAME] [--access LIST] [--token-lifetime D] [--redirect-uri URI ...] [--refresh-token-lifetime D] [--roles LIST] [--expires DATE|D]", stderr)
 	commonFlags(fs, &cfg, env)
 	name := fs.String("name", "", "new name")
-	access := fs.String("access", "", "new comma-separated access: user_provisioning, content_network")
-	lifetime := fs.String("token-lifetime", "", "new access token lifetime, 60s to 24h")
+	access := fs.String("access", "", "api-access: new comma-separated access: user_provisioning, content_network")
+	lifetime := fs.String("token-lifetime", "", "new access token lifetime")
+	var redirectURIs stringList
+	fs.Var(&redirectURIs, "redirect-uri", "interactive-usage: the new redirect URIs (repeat; replaces all)")
+	refresh := fs.String("refresh-token-lifetime", "", "interactive-usage: new refresh token lifetime")
+	roles := fs.String("roles", "", "technical-user: the new comma-separated roles")
+	expires := fs.String("expires", "", "technical-user: new expiry date or duration from now; extending an expired client prints its new secret once")
 	asJSON := fs.Bool("json", false, "print the client as JSON")
 	id, err := parseWithID(fs, args, &cfg)
 	if err != nil {
@@ -221,24 +350,58 @@ func clientsUpdate(ctx context.Context, args []string, stdout, stderr io.Writer,
 	} else if err != nil {
 		return err
 	}
-	in := oauth.ClientUpdate{Name: old.Name, Access: old.Access, TokenLifetime: old.TokenLifetime}
+	in := oauth.ClientUpdate{
+		Name: old.Name, Access: old.Access, TokenLifetime: old.TokenLifetime,
+		RedirectURIs: old.RedirectURIs, RefreshTokenLifetime: old.RefreshTokenLifetime, ExpiresAt: old.ExpiresAt,
+	}
+	if old.Purpose == store.PurposeTechnicalUser {
+		u, err := st.GetUser(ctx, old.UserID)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		in.Roles = u.Roles
+	}
 	if set["name"] {
 		in.Name = *name
 	}
 	if set["access"] {
 		in.Access = splitList(*access)
 	}
+	if set["redirect-uri"] {
+		in.RedirectURIs = redirectURIs
+	}
+	if set["roles"] {
+		in.Roles = splitList(*roles)
+	}
 	if set["token-lifetime"] {
 		if in.TokenLifetime, err = parseLifetime(*lifetime); err != nil {
 			return fmt.Errorf("%w: --token-lifetime: %v", errUsage, err)
 		}
 	}
-	c, err := svc.UpdateClient(ctx, cliActor, id, in)
+	if set["refresh-token-lifetime"] {
+		if in.RefreshTokenLifetime, err = parseLifetime(*refresh); err != nil {
+			return fmt.Errorf("%w: --refresh-token-lifetime: %v", errUsage, err)
+		}
+	}
+	if set["expires"] {
+		if in.ExpiresAt, err = parseExpiry(*expires, svc.Now()); err != nil {
+			return fmt.Errorf("%w: --expires: %v", errUsage, err)
+		}
+	}
+	c, secret, err := svc.UpdateClient(ctx, cliActor, id, in)
 	if err != nil {
 		return validationUsage(err)
 	}
+	v, err := viewClient(ctx, st, svc, c)
+	if err != nil {
+		return err
+	}
 	if *asJSON {
-		return printJSON(stdout, toClientJSON(c, ""))
+		return printJSON(stdout, toClientJSON(v, secret, svc.Now()))
+	}
+	if secret != "" {
+		fmt.Fprintf(stdout, "Extended the expired OAuth client %q, which generated a new secret; the old one no longer works.\nCopy the secret now: it cannot be shown again.\n\n", c.Name)
+		return printSecret(stdout, svc, v, secret)
 	}
 	fmt.Fprintf(stdout, "Updated OAuth client %s (%q).\n", c.ID, c.Name)
 	return nil

@@ -54,9 +54,6 @@ func (cfg *Config) finish() error {
 	if cfg.DB == "" {
 		cfg.DB = filepath.Join(cfg.Data, "appintegration.db")
 	}
-	if strings.HasPrefix(cfg.DB, "postgres://") || strings.HasPrefix(cfg.DB, "postgresql://") {
-		errs = append(errs, errors.New("--db: PostgreSQL is not supported by this version yet; use a SQLite file path"))
-	}
 	if _, _, err := net.SplitHostPort(cfg.Addr); err != nil {
 		errs = append(errs, fmt.Errorf("--addr: %q is not host:port", cfg.Addr))
 	}

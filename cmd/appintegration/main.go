@@ -9,12 +9,15 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/url"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/appintegration/appintegration/oauth"
 	"github.com/appintegration/appintegration/store"
+	"github.com/appintegration/appintegration/store/postgres"
 	"github.com/appintegration/appintegration/store/sqlite"
 )
 
@@ -24,8 +27,12 @@ Usage:
   appintegration serve            run the server
   appintegration clients create   create an OAuth client (prints its secret once)
   appintegration clients list     list OAuth clients
-  appintegration clients update   change a client's name, access or token lifetime
+  appintegration clients update   change what the console can change; extend a technical user
   appintegration clients delete   delete a client; its tokens stop working
+  appintegration idps add        add a trusted identity provider (--metadata-file or --cert-file)
+  appintegration idps list       list trusted identity providers and their certificates
+  appintegration idps delete     delete a trusted identity provider
+  appintegration saml check      run every check of the SAML2 bearer grant on an assertion
   appintegration urls             print the OAuth Clients URLs
   appintegration keys rotate      publish a new signing key and retire the old one
 
@@ -90,6 +97,23 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer, env 
 		}
 		fmt.Fprint(stderr, usage)
 		return fmt.Errorf("%w: clients needs one of: create, list, update, delete", errUsage)
+	case "idps":
+		switch sub {
+		case "add":
+			return idpsAdd(ctx, rest[1:], stdout, stderr, env)
+		case "list":
+			return idpsList(ctx, rest[1:], stdout, stderr, env)
+		case "delete":
+			return idpsDelete(ctx, rest[1:], stdout, stderr, env)
+		}
+		fmt.Fprint(stderr, usage)
+		return fmt.Errorf("%w: idps needs one of: add, list, delete", errUsage)
+	case "saml":
+		if sub == "check" {
+			return samlCheck(ctx, rest[1:], stdout, stderr, env)
+		}
+		fmt.Fprint(stderr, usage)
+		return fmt.Errorf("%w: saml needs: check", errUsage)
 	case "keys":
 		if sub == "rotate" {
 			return keysRotate(ctx, rest[1:], stdout, stderr, env)
@@ -130,9 +154,17 @@ func parseFlags(fs *flag.FlagSet, args []string, cfg *Config) error {
 // openService opens the store named by cfg and the token service on it. The
 // caller closes the store.
 func openService(ctx context.Context, cfg Config, log *slog.Logger) (store.Store, *oauth.Service, error) {
-	st, err := sqlite.Open(ctx, cfg.DB)
+	var (
+		st  store.Store
+		err error
+	)
+	if isPostgresURL(cfg.DB) {
+		st, err = postgres.Open(ctx, cfg.DB)
+	} else {
+		st, err = sqlite.Open(ctx, cfg.DB)
+	}
 	if err != nil {
-		return nil, nil, fmt.Errorf("open database %s: %w", cfg.DB, err)
+		return nil, nil, fmt.Errorf("open database %s: %w", dbLabel(cfg.DB), err)
 	}
 	svc, err := oauth.New(oauth.Config{Store: st, BaseURL: cfg.BaseURL, SigningAlg: cfg.SigningAlg, Logger: log})
 	if err != nil {
@@ -140,4 +172,24 @@ func openService(ctx context.Context, cfg Config, log *slog.Logger) (store.Store
 		return nil, nil, err
 	}
 	return st, svc, nil
+}
+
+// isPostgresURL reports whether --db names a PostgreSQL database rather than a
+// SQLite file.
+func isPostgresURL(db string) bool {
+	return strings.HasPrefix(db, "postgres://") || strings.HasPrefix(db, "postgresql://")
+}
+
+// dbLabel names the database for logs and errors: a SQLite path as it is, a
+// PostgreSQL URL by host and database only, so that no password (in the
+// user info or the query) is ever written out.
+func dbLabel(db string) string {
+	if !isPostgresURL(db) {
+		return db
+	}
+	u, err := url.Parse(db)
+	if err != nil {
+		return "postgres://(unparsable URL)"
+	}
+	return "postgres://" + u.Host + u.Path
 }

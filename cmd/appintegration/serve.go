@@ -72,7 +72,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, env get
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	fmt.Fprintf(stdout, "App Integration is listening on http://%s — console at %s/\n", ln.Addr(), cfg.BaseURL)
-	log.Info("listening", "addr", ln.Addr().String(), "base_url", cfg.BaseURL, "db", cfg.DB, "signing_alg", cfg.SigningAlg)
+	log.Info("listening", "addr", ln.Addr().String(), "base_url", cfg.BaseURL, "db", dbLabel(cfg.DB), "signing_alg", cfg.SigningAlg)
 
 	go pruneLoop(ctx, st, log)
 	errc := make(chan error, 1)
@@ -97,7 +97,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, env get
 
 // pruneLoop deletes expired revocations, codes, refresh tokens and assertion IDs now and then.
 func pruneLoop(ctx context.Context, st interface {
-	PruneRevocations(context.Context, time.Time) error
+	PruneExpired(context.Context, time.Time) error
 }, log *slog.Logger) {
 	t := time.NewTicker(pruneInterval)
 	defer t.Stop()
@@ -106,7 +106,7 @@ func pruneLoop(ctx context.Context, st interface {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			if err := st.PruneRevocations(ctx, time.Now()); err != nil && ctx.Err() == nil {
+			if err := st.PruneExpired(ctx, time.Now()); err != nil && ctx.Err() == nil {
 				log.Warn("prune revocations failed", "err", err)
 			}
 		}
