@@ -33,10 +33,12 @@ func (authorizationCodeGrant) issue(ctx context.Context, s *Service, req *TokenR
 		return nil, errorf(ErrInvalidRequest, "code_verifier is missing (PKCE is required)")
 	}
 	now := s.now().UTC()
-	ac, err := s.store.UseAuthCode(ctx, opaqueID(code), now)
+	// The store finds only this client's codes: another client's guess or
+	// stolen code neither works nor burns the code (nor revokes its tokens).
+	ac, err := s.store.UseAuthCode(ctx, opaqueID(code), c.ID, now)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		return nil, errorf(ErrInvalidGrant, "the code is unknown")
+		return nil, errorf(ErrInvalidGrant, "the code is unknown or was issued to another client")
 	case errors.Is(err, store.ErrConflict):
 		// RFC 6749 §4.1.2: a code used twice may have been stolen; what its
 		// first use issued is revoked.
@@ -49,8 +51,6 @@ func (authorizationCodeGrant) issue(ctx context.Context, s *Service, req *TokenR
 		return nil, fmt.Errorf("oauth: redeem code: %w", err)
 	}
 	switch {
-	case ac.ClientID != c.ID:
-		return nil, errorf(ErrInvalidGrant, "the code was issued to another client")
 	case !now.Before(ac.ExpiresAt):
 		return nil, errorf(ErrInvalidGrant, "the code has expired")
 	case req.Params.Get("redirect_uri") != ac.RedirectURI: // §4.1.3

@@ -25,10 +25,12 @@ func (refreshTokenGrant) issue(ctx context.Context, s *Service, req *TokenReques
 		return nil, errorf(ErrInvalidRequest, "refresh_token is missing")
 	}
 	now := s.now().UTC()
-	rt, err := s.store.UseRefreshToken(ctx, opaqueID(token), now)
+	// The store finds only this client's tokens: another client cannot use or
+	// burn them.
+	rt, err := s.store.UseRefreshToken(ctx, opaqueID(token), c.ID, now)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		return nil, errorf(ErrInvalidGrant, "the refresh token is unknown")
+		return nil, errorf(ErrInvalidGrant, "the refresh token is unknown or was issued to another client")
 	case errors.Is(err, store.ErrConflict):
 		if err := s.revokeFamily(ctx, rt.FamilyID, rt.ClientID, now); err != nil {
 			return nil, err
@@ -37,9 +39,6 @@ func (refreshTokenGrant) issue(ctx context.Context, s *Service, req *TokenReques
 		return nil, errorf(ErrInvalidGrant, "the refresh token was used before; every token of its grant is revoked")
 	case err != nil:
 		return nil, fmt.Errorf("oauth: use refresh token: %w", err)
-	}
-	if rt.ClientID != c.ID {
-		return nil, errorf(ErrInvalidGrant, "the refresh token was issued to another client")
 	}
 	if !now.Before(rt.ExpiresAt) {
 		return nil, errorf(ErrInvalidGrant, "the refresh token has expired")

@@ -178,20 +178,19 @@ func (s *Service) Revoke(ctx context.Context, req *TokenRequest) error {
 	return nil
 }
 
-// revokeRefreshToken revokes a refresh token and, RFC 7009 §2.1, the access
-// tokens of the same grant: its whole family. The store can only read a
-// refresh token by using it, which retires it as revocation would anyway.
+// revokeRefreshToken revokes a refresh token of client c and, RFC 7009 §2.1,
+// the access tokens of the same grant: its whole family. The store can only
+// read a refresh token by using it, which retires it as revocation would
+// anyway; it finds only c's tokens, so another client's request changes
+// nothing and is answered like one for an invalid token (§2.2).
 func (s *Service) revokeRefreshToken(ctx context.Context, c store.Client, token string) error {
 	now := s.now().UTC()
-	rt, err := s.store.UseRefreshToken(ctx, opaqueID(token), now)
+	rt, err := s.store.UseRefreshToken(ctx, opaqueID(token), c.ID, now)
 	if errors.Is(err, store.ErrNotFound) {
-		return nil // §2.2: an invalid token needs no revocation
+		return nil
 	}
 	if err != nil && !errors.Is(err, store.ErrConflict) {
 		return fmt.Errorf("oauth: revoke: %w", err)
-	}
-	if rt.ClientID != c.ID {
-		return errorf(ErrUnauthorizedClient, "the token was not issued to this client")
 	}
 	return s.revokeFamily(ctx, rt.FamilyID, rt.ClientID, now)
 }

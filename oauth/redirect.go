@@ -168,5 +168,20 @@ func matchWildcard(registered, requested string) bool {
 		return false // the port is part of Host: another port does not match
 	}
 	prefix := strings.TrimSuffix(reg.EscapedPath(), wildcard) // ends in "/"
-	return strings.HasPrefix(req.EscapedPath(), prefix)
+	rest, ok := strings.CutPrefix(req.EscapedPath(), prefix)
+	// What the wildcard stands for must not be read differently by the app's
+	// server: no path parameters (Tomcat's "..;/"), no encoded percent signs
+	// (decoded twice, "%252e%252e" is ".."), no encoded control characters.
+	return ok && !strings.Contains(rest, ";") && !strings.Contains(rest, "%25") && !hasEncodedControl(rest)
+}
+
+// hasEncodedControl reports whether an escaped path holds a percent-encoded
+// control character (%00–%1F, %7F).
+func hasEncodedControl(p string) bool {
+	for i := 0; i+2 < len(p); i++ {
+		if p[i] == '%' && (p[i+1] == '0' || p[i+1] == '1' || (p[i+1] == '7' && (p[i+2] == 'f' || p[i+2] == 'F'))) {
+			return true
+		}
+	}
+	return false
 }

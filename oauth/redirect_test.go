@@ -38,6 +38,11 @@ func TestMatchRedirectURI(t *testing.T) {
 		{"https://host/%2e%2e/x", false},
 		{"https://host/%2E%2E/x", false},
 		{"https://host/a%2fb", false},
+		{"https://app.example.com/sub/..;/admin", false},      // path parameter (Tomcat, Jetty)
+		{"https://app.example.com/sub/x;jsessionid=1", false}, // path parameter
+		{"https://app.example.com/sub/%252e%252e/x", false},   // decoded twice: ../x
+		{"https://app.example.com/sub/%09", false},            // encoded control character
+		{"https://app.example.com/sub/%7F", false},
 		{"https://host/a%5cb", false},
 		{"https://app.example.com/sub/..", false},
 		{"https://app.example.com/sub/../cb2", false},

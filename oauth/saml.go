@@ -237,6 +237,7 @@ func (s *Service) evaluateAssertion(ctx context.Context, raw string, grant bool)
 	if !verified {
 		note = " (read from content whose signature did not verify)"
 	}
+	rep.NameID = "" // only what content says counts from here on
 	if content.Subject != nil && content.Subject.NameID != nil {
 		rep.NameID = strings.TrimSpace(content.Subject.NameID.Value)
 	}

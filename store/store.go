@@ -19,6 +19,7 @@ package store
 import (
 	"context"
 	"errors"
+	"strings"
 	"time"
 )
 
@@ -190,6 +191,31 @@ type AuditFilter struct {
 	Limit  int
 }
 
+// PageQuery selects one page of a list for the console: Search, when not empty,
+// keeps the records that contain it (ASCII case-insensitively) in the fields
+// each method names; Offset records are skipped and at most Limit returned
+// (Limit is clamped to 1..MaxPageLimit).
+type PageQuery struct {
+	Search string
+	Offset int
+	Limit  int
+}
+
+// MaxPageLimit is the largest page a search returns.
+const MaxPageLimit = 1000
+
+// LikePattern returns the SQL LIKE pattern (escape character '\') that matches
+// text containing search, lower-cased. Backends share it so they match alike.
+func LikePattern(search string) string {
+	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+	return "%" + r.Replace(strings.ToLower(search)) + "%"
+}
+
+// Bounds returns q.Offset not below 0 and q.Limit clamped to 1..MaxPageLimit.
+func (q PageQuery) Bounds() (offset, limit int) {
+	return max(q.Offset, 0), min(max(q.Limit, 1), MaxPageLimit)
+}
+
 // Store is the persistence contract. Every method takes a context first and is safe
 // for concurrent use. Lookups, updates and deletes of missing records return
 // errors wrapping ErrNotFound; writes that break a uniqueness rule return errors
@@ -206,6 +232,9 @@ type Store interface {
 	GetClientByRequestID(ctx context.Context, requestID string) (Client, error)
 	// ListClients returns every client, oldest (by CreatedAt) first.
 	ListClients(ctx context.Context) ([]Client, error)
+	// SearchClients returns one page of clients, oldest first, whose name or ID
+	// contains q.Search, and how many match in all.
+	SearchClients(ctx context.Context, q PageQuery) ([]Client, int, error)
 	// UpdateClient applies fn to the client inside one transaction and saves
 	// its result, keeping ID and CreatedAt; an error from fn aborts the update
 	// and is returned as is.
@@ -231,6 +260,10 @@ type Store interface {
 	// ListUsers returns every user ordered by userName compared
 	// case-insensitively.
 	ListUsers(ctx context.Context) ([]User, error)
+	// SearchUsers returns one page of users, ordered by userName, whose
+	// userName, given and family name, display name or an e-mail contains
+	// q.Search, and how many match in all.
+	SearchUsers(ctx context.Context, q PageQuery) ([]User, int, error)
 	// GetUserByIdpUserID and GetUserByEmail find a user by the SAML-facing
 	// attributes: the IdP user ID matched exactly, the e-mail against each of
 	// the user's addresses case-insensitively. An empty argument matches no
@@ -276,24 +309,18 @@ type Store interface {
 
 	// CreateAuthCode gives ErrConflict when the ID is taken.
 	CreateAuthCode(ctx context.Context, c AuthCode) error
-	// UseAuthCode marks the code used at now and returns it. A code that was
-	// already used is returned, as its first use left it, with ErrConflict (so
-	// that the caller can revoke what its first use issued); an unknown one
-	// gives ErrNotFound. Of concurrent uses exactly one succeeds. Expiry is the
-	// caller's to check: an expired code is used like any other.
-	UseAuthCode(ctx context.Context, id string, now time.Time) (AuthCode, error)
+	// UseAuthCode marks the code with id, issued to clientID, used at now and
+	// returns it. A code that was already used is returned with ErrConflict (so
+	// that the caller can revoke what its first use issued); an unknown code, or
+	// one of another client, gives ErrNotFound and stays as it was.
+	UseAuthCode(ctx context.Context, id, clientID string, now time.Time) (AuthCode, error)
 
-	// CreateRefreshToken gives ErrConflict when the ID is taken.
 	CreateRefreshToken(ctx context.Context, t RefreshToken) error
-	// UseRefreshToken marks the token used at now and returns it, with
-	// ErrConflict (and the token as its first use left it) when it was used
-	// before, ErrNotFound when unknown. Of concurrent uses exactly one
-	// succeeds. Expiry is the caller's to check.
-	UseRefreshToken(ctx context.Context, id string, now time.Time) (RefreshToken, error)
+	// UseRefreshToken marks the token with id, issued to clientID, used at now
+	// and returns it, with ErrConflict when it was used before; an unknown token,
+	// or one of another client, gives ErrNotFound and stays as it was.
+	UseRefreshToken(ctx context.Context, id, clientID string, now time.Time) (RefreshToken, error)
 
-	// CreateIdentityProvider gives ErrConflict when the ID, the Name or the
-	// ProviderName (both case-insensitively), or a non-empty EntityID is
-	// taken; any number of providers may have an empty EntityID.
 	CreateIdentityProvider(ctx context.Context, p IdentityProvider) error
 	GetIdentityProvider(ctx context.Context, id string) (IdentityProvider, error)
 	// ListIdentityProviders returns every provider, oldest (by CreatedAt) first.

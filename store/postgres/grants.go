@@ -42,11 +42,11 @@ func (db *DB) CreateAuthCode(ctx context.Context, c store.AuthCode) error {
 // and returned together with an error wrapping store.ErrConflict; an unknown
 // code gives an error wrapping store.ErrNotFound, a zero now a plain error.
 // Expiry is the caller's to check.
-func (db *DB) UseAuthCode(ctx context.Context, id string, now time.Time) (store.AuthCode, error) {
+func (db *DB) UseAuthCode(ctx context.Context, id, clientID string, now time.Time) (store.AuthCode, error) {
 	var c store.AuthCode
-	err := db.use(ctx, "auth_codes", id, now, func(q querier) (err error) {
+	err := db.use(ctx, "auth_codes", id, clientID, now, func(q querier) (err error) {
 		c, err = scanAuthCode(q.QueryRow(ctx,
-			`SELECT `+authCodeColumns+` FROM auth_codes WHERE id = $1`, id))
+			`SELECT `+authCodeColumns+` FROM auth_codes WHERE id = $1 AND client_id = $2`, id, clientID))
 		return err
 	})
 	if err != nil {
@@ -76,11 +76,11 @@ func (db *DB) CreateRefreshToken(ctx context.Context, t store.RefreshToken) erro
 // and returned together with an error wrapping store.ErrConflict; an unknown
 // token gives an error wrapping store.ErrNotFound, a zero now a plain error.
 // Expiry is the caller's to check.
-func (db *DB) UseRefreshToken(ctx context.Context, id string, now time.Time) (store.RefreshToken, error) {
+func (db *DB) UseRefreshToken(ctx context.Context, id, clientID string, now time.Time) (store.RefreshToken, error) {
 	var t store.RefreshToken
-	err := db.use(ctx, "refresh_tokens", id, now, func(q querier) (err error) {
+	err := db.use(ctx, "refresh_tokens", id, clientID, now, func(q querier) (err error) {
 		t, err = scanRefreshToken(q.QueryRow(ctx,
-			`SELECT `+refreshTokenColumns+` FROM refresh_tokens WHERE id = $1`, id))
+			`SELECT `+refreshTokenColumns+` FROM refresh_tokens WHERE id = $1 AND client_id = $2`, id, clientID))
 		return err
 	})
 	if err != nil {
@@ -89,20 +89,21 @@ func (db *DB) UseRefreshToken(ctx context.Context, id string, now time.Time) (st
 	return t, nil
 }
 
-// use sets used_at of row id of table (a constant, never input) to now unless
+// use sets used_at of row id of table (a constant, never input), issued to
+// clientID, to now unless
 // it is set already, then calls read to load the row, all in one transaction.
 // The conditional UPDATE is what makes a code single use: of concurrent
 // callers, in any number of processes, exactly one changes the row (the others
 // wait for its row lock and then find used_at set). It returns pgx.ErrNoRows
 // (from read) for a missing row and store.ErrConflict after a successful read
 // of a row used before.
-func (db *DB) use(ctx context.Context, table, id string, now time.Time, read func(querier) error) error {
+func (db *DB) use(ctx context.Context, table, id, clientID string, now time.Time, read func(querier) error) error {
 	if now.IsZero() {
 		return errZeroNow
 	}
 	return db.inTx(ctx, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `UPDATE `+table+` SET used_at = $1
-			WHERE id = $2 AND used_at = $3`, encodeTime(now), id, zeroTime)
+			WHERE id = $2 AND client_id = $3 AND used_at = $4`, encodeTime(now), id, clientID, zeroTime)
 		if err != nil {
 			return err
 		}

@@ -40,11 +40,11 @@ func (db *DB) CreateAuthCode(ctx context.Context, c store.AuthCode) error {
 // and returned together with an error wrapping store.ErrConflict; an unknown
 // code gives an error wrapping store.ErrNotFound, a zero now a plain error.
 // Expiry is the caller's to check.
-func (db *DB) UseAuthCode(ctx context.Context, id string, now time.Time) (store.AuthCode, error) {
+func (db *DB) UseAuthCode(ctx context.Context, id, clientID string, now time.Time) (store.AuthCode, error) {
 	var c store.AuthCode
-	err := db.use(ctx, "auth_codes", id, now, func(q querier) (err error) {
+	err := db.use(ctx, "auth_codes", id, clientID, now, func(q querier) (err error) {
 		c, err = scanAuthCode(q.QueryRowContext(ctx,
-			`SELECT `+authCodeColumns+` FROM auth_codes WHERE id = ?`, id))
+			`SELECT `+authCodeColumns+` FROM auth_codes WHERE id = ? AND client_id = ?`, id, clientID))
 		return err
 	})
 	if err != nil && !errors.Is(err, store.ErrConflict) {
@@ -77,11 +77,11 @@ func (db *DB) CreateRefreshToken(ctx context.Context, t store.RefreshToken) erro
 // and returned together with an error wrapping store.ErrConflict; an unknown
 // token gives an error wrapping store.ErrNotFound, a zero now a plain error.
 // Expiry is the caller's to check.
-func (db *DB) UseRefreshToken(ctx context.Context, id string, now time.Time) (store.RefreshToken, error) {
+func (db *DB) UseRefreshToken(ctx context.Context, id, clientID string, now time.Time) (store.RefreshToken, error) {
 	var t store.RefreshToken
-	err := db.use(ctx, "refresh_tokens", id, now, func(q querier) (err error) {
+	err := db.use(ctx, "refresh_tokens", id, clientID, now, func(q querier) (err error) {
 		t, err = scanRefreshToken(q.QueryRowContext(ctx,
-			`SELECT `+refreshTokenColumns+` FROM refresh_tokens WHERE id = ?`, id))
+			`SELECT `+refreshTokenColumns+` FROM refresh_tokens WHERE id = ? AND client_id = ?`, id, clientID))
 		return err
 	})
 	if err != nil && !errors.Is(err, store.ErrConflict) {
@@ -93,19 +93,20 @@ func (db *DB) UseRefreshToken(ctx context.Context, id string, now time.Time) (st
 	return t, nil
 }
 
-// use sets used_at of row id of table (a constant, never input) to now unless
+// use sets used_at of row id of table (a constant, never input), issued to
+// clientID, to now unless
 // it is set already, then calls read to load the row, all in one write
 // transaction. The conditional UPDATE is what makes a code single use: of
 // concurrent callers exactly one changes the row. It returns sql.ErrNoRows
 // (from read) for a missing row and store.ErrConflict after a successful read
 // of a row used before.
-func (db *DB) use(ctx context.Context, table, id string, now time.Time, read func(querier) error) error {
+func (db *DB) use(ctx context.Context, table, id, clientID string, now time.Time, read func(querier) error) error {
 	if now.IsZero() {
 		return errZeroNow
 	}
 	return db.inTx(ctx, func(q querier) error {
 		res, err := q.ExecContext(ctx, `UPDATE `+table+` SET used_at = ?
-			WHERE id = ? AND used_at = ?`, encodeTime(now), id, zeroMicros)
+			WHERE id = ? AND client_id = ? AND used_at = ?`, encodeTime(now), id, clientID, zeroMicros)
 		if err != nil {
 			return err
 		}

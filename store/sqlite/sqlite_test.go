@@ -263,16 +263,16 @@ func TestUseAtZeroTime(t *testing.T) {
 	if err := db.CreateRefreshToken(ctx, store.RefreshToken{ID: "r", CreatedAt: time.Now(), ExpiresAt: exp}); err != nil {
 		t.Fatalf("CreateRefreshToken: %v", err)
 	}
-	if _, err := db.UseAuthCode(ctx, "c", time.Time{}); err == nil {
+	if _, err := db.UseAuthCode(ctx, "c", "", time.Time{}); err == nil {
 		t.Error("UseAuthCode at the zero time: no error")
 	}
-	if _, err := db.UseRefreshToken(ctx, "r", time.Time{}); err == nil {
+	if _, err := db.UseRefreshToken(ctx, "r", "", time.Time{}); err == nil {
 		t.Error("UseRefreshToken at the zero time: no error")
 	}
-	if c, err := db.UseAuthCode(ctx, "c", time.Now()); err != nil || c.UsedAt.IsZero() {
+	if c, err := db.UseAuthCode(ctx, "c", "", time.Now()); err != nil || c.UsedAt.IsZero() {
 		t.Errorf("UseAuthCode after a refused use = UsedAt %v, %v; want a first use", c.UsedAt, err)
 	}
-	if r, err := db.UseRefreshToken(ctx, "r", time.Now()); err != nil || r.UsedAt.IsZero() {
+	if r, err := db.UseRefreshToken(ctx, "r", "", time.Now()); err != nil || r.UsedAt.IsZero() {
 		t.Errorf("UseRefreshToken after a refused use = UsedAt %v, %v; want a first use", r.UsedAt, err)
 	}
 }

@@ -16,7 +16,8 @@ type singleUse[T any] struct {
 	kind    string // in messages
 	newRec  func(id string) T
 	create  func(ctx context.Context, s store.Store, rec T) error
-	use     func(ctx context.Context, s store.Store, id string, now time.Time) (T, error)
+	use     func(ctx context.Context, s store.Store, id, clientID string, now time.Time) (T, error)
+	client  func(rec T) string
 	withUse func(rec T, usedAt time.Time) T
 	usedAt  func(rec T) time.Time
 	norm    func(T) T
@@ -26,9 +27,10 @@ var authCodes = singleUse[store.AuthCode]{
 	kind:   "auth code",
 	newRec: newAuthCode,
 	create: func(ctx context.Context, s store.Store, c store.AuthCode) error { return s.CreateAuthCode(ctx, c) },
-	use: func(ctx context.Context, s store.Store, id string, now time.Time) (store.AuthCode, error) {
-		return s.UseAuthCode(ctx, id, now)
+	use: func(ctx context.Context, s store.Store, id, clientID string, now time.Time) (store.AuthCode, error) {
+		return s.UseAuthCode(ctx, id, clientID, now)
 	},
+	client:  func(c store.AuthCode) string { return c.ClientID },
 	withUse: func(c store.AuthCode, usedAt time.Time) store.AuthCode { c.UsedAt = usedAt; return c },
 	usedAt:  func(c store.AuthCode) time.Time { return c.UsedAt },
 	norm:    normAuthCode,
@@ -40,9 +42,10 @@ var refreshTokens = singleUse[store.RefreshToken]{
 	create: func(ctx context.Context, s store.Store, r store.RefreshToken) error {
 		return s.CreateRefreshToken(ctx, r)
 	},
-	use: func(ctx context.Context, s store.Store, id string, now time.Time) (store.RefreshToken, error) {
-		return s.UseRefreshToken(ctx, id, now)
+	use: func(ctx context.Context, s store.Store, id, clientID string, now time.Time) (store.RefreshToken, error) {
+		return s.UseRefreshToken(ctx, id, clientID, now)
 	},
+	client:  func(r store.RefreshToken) string { return r.ClientID },
 	withUse: func(r store.RefreshToken, usedAt time.Time) store.RefreshToken { r.UsedAt = usedAt; return r },
 	usedAt:  func(r store.RefreshToken) time.Time { return r.UsedAt },
 	norm:    normRefreshToken,
@@ -64,10 +67,14 @@ func testUse[T any](t *testing.T, s store.Store, k singleUse[T]) {
 	must(t, "create "+k.kind, k.create(ctx, s, rec))
 	must(t, "create "+k.kind, k.create(ctx, s, other))
 
+	// A use by another client finds nothing and leaves the record unused.
+	_, err := k.use(ctx, s, "r1", "another-client", at(4))
+	wantErr(t, "use of a "+k.kind+" by another client", err, store.ErrNotFound)
+
 	// Expiry is the caller's to check: a use after ExpiresAt still succeeds.
 	first := at(5)
 	want := k.withUse(rec, first)
-	got, err := k.use(ctx, s, "r1", first)
+	got, err := k.use(ctx, s, "r1", k.client(rec), first)
 	must(t, "first use of "+k.kind, err)
 	equal(t, "first use of "+k.kind, got, want, k.norm)
 	if loc := k.usedAt(got).Location(); loc != time.UTC {
@@ -75,24 +82,24 @@ func testUse[T any](t *testing.T, s store.Store, k singleUse[T]) {
 	}
 
 	for _, now := range []time.Time{at(6), first} {
-		got, err = k.use(ctx, s, "r1", now)
+		got, err = k.use(ctx, s, "r1", k.client(rec), now)
 		wantErr(t, "second use of "+k.kind, err, store.ErrConflict)
 		equal(t, "second use of "+k.kind+" returns the record as first used", got, want, k.norm)
 	}
 
 	// The other record is untouched.
-	got, err = k.use(ctx, s, "r2", at(7))
+	got, err = k.use(ctx, s, "r2", k.client(other), at(7))
 	must(t, "use of another "+k.kind, err)
 	equal(t, "use of another "+k.kind, got, k.withUse(other, at(7)), k.norm)
 
-	_, err = k.use(ctx, s, "missing", at(5))
+	_, err = k.use(ctx, s, "missing", k.client(rec), at(5))
 	wantErr(t, "use of a missing "+k.kind, err, store.ErrNotFound)
-	_, err = k.use(ctx, s, "R1", at(5))
+	_, err = k.use(ctx, s, "R1", k.client(rec), at(5))
 	wantErr(t, "use of a "+k.kind+" by an ID differing in case", err, store.ErrNotFound)
 
 	dup := k.newRec("r1")
 	wantErr(t, "create "+k.kind+" with a taken ID", k.create(ctx, s, dup), store.ErrConflict)
-	got, err = k.use(ctx, s, "r1", at(8))
+	got, err = k.use(ctx, s, "r1", k.client(rec), at(8))
 	wantErr(t, "use after a conflicting create", err, store.ErrConflict)
 	equal(t, k.kind+" after a conflicting create", got, want, k.norm)
 }
@@ -109,7 +116,7 @@ func testUseConcurrent[T any](t *testing.T, s store.Store, k singleUse[T]) {
 	got := make([]T, callers)
 	errs := make([]error, callers)
 	for i := range callers {
-		wg.Go(func() { got[i], errs[i] = k.use(ctx, s, "r1", at(10+i)) })
+		wg.Go(func() { got[i], errs[i] = k.use(ctx, s, "r1", k.client(k.newRec("r1")), at(10+i)) })
 	}
 	wg.Wait()
 
@@ -174,9 +181,9 @@ func testPruneExpired(t *testing.T, s store.Store) {
 		must(t, "UseAssertionID "+c.id, s.UseAssertionID(ctx, "idp", c.id, c.expiresAt))
 	}
 	// A used code or token is kept until it expires: a replay must still be seen.
-	_, err := s.UseAuthCode(ctx, "later", at(9))
+	_, err := s.UseAuthCode(ctx, "later", newAuthCode("later").ClientID, at(9))
 	must(t, "UseAuthCode later", err)
-	_, err = s.UseRefreshToken(ctx, "later", at(9))
+	_, err = s.UseRefreshToken(ctx, "later", newRefreshToken("later").ClientID, at(9))
 	must(t, "UseRefreshToken later", err)
 
 	must(t, "PruneExpired", s.PruneExpired(ctx, now))
@@ -188,8 +195,8 @@ func testPruneExpired(t *testing.T, s store.Store) {
 		}
 		// A kept record is found (used or not); a pruned one is gone, and its
 		// assertion ID may be recorded again.
-		_, errCode := s.UseAuthCode(ctx, c.id, at(11))
-		_, errToken := s.UseRefreshToken(ctx, c.id, at(11))
+		_, errCode := s.UseAuthCode(ctx, c.id, newAuthCode(c.id).ClientID, at(11))
+		_, errToken := s.UseRefreshToken(ctx, c.id, newRefreshToken(c.id).ClientID, at(11))
 		errAssertion := s.UseAssertionID(ctx, "idp", c.id, c.expiresAt)
 		if c.kept {
 			if c.id == "later" {

@@ -78,6 +78,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"SigningKeyNotFound", testSigningKeyNotFound},
 		{"SigningKeyConflict", testSigningKeyConflict},
 		{"SigningKeyIfNoneCurrent", testSigningKeyIfNoneCurrent},
+		{"SearchUsers", testSearchUsers},
+		{"SearchClients", testSearchClients},
 
 		{"Revocation", testRevocation},
 		{"AuthCodeUse", testAuthCodeUse},
