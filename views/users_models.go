@@ -13,18 +13,8 @@ const FieldUserSearch = "q"
 // clients created, read-only, with a server-side search and paging.
 type UsersPage struct {
 	Shell
-	Query string // the search text, echoed into the field; "" for none
+	Pager
 	Users []UserRow
-	// Total is how many users match the search (all users without one);
-	// AllUsers is how many there are in total.
-	Total, AllUsers int
-	// From and To are the 1-based positions of the first and last row shown.
-	From, To int
-	Page     int // 1-based
-	Pages    int
-	// PrevURL and NextURL lead to the neighbouring pages; "" when there is
-	// none, in which case no link is rendered.
-	PrevURL, NextURL string
 }
 
 // UserRow is one line of the users table.

@@ -115,10 +115,12 @@ func clients() []views.ClientRow {
 }
 
 func page() views.AppIntegrationPage {
+	cs := clients()
 	return views.AppIntegrationPage{
 		Shell:        shell(),
 		URLs:         urls(),
-		Clients:      clients(),
+		Clients:      cs,
+		ClientsPager: views.Pager{Total: len(cs), All: len(cs), From: 1, To: len(cs), Page: 1, Pages: 1},
 		AddClientURL: "/admin/app-integration/clients/new",
 		PageURL:      "/admin/app-integration",
 	}
@@ -407,7 +409,7 @@ func TestClientsTable(t *testing.T) {
 
 func TestClientsEmptyState(t *testing.T) {
 	m := page()
-	m.Clients = nil
+	m.Clients, m.ClientsPager = nil, views.Pager{Page: 1, Pages: 1}
 	doc := renderPage(t, m)
 	if doc.Find("table").Length() != 0 {
 		t.Error("table shown without clients")

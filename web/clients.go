@@ -47,13 +47,17 @@ var lifetimeUnits = []struct {
 	{"days", "Days", 24 * time.Hour},
 }
 
+// clientsPageSize rows of the Configured Clients table are rendered per page, so
+// that the page stays fast with ten thousand clients.
+const clientsPageSize = 50
+
 // appIntegrationPage builds the App Integration tab; the caller adds a dialog.
 func (s *Server) appIntegrationPage(c echo.Context, title string) (views.AppIntegrationPage, error) {
 	sh, err := s.shell(c, title)
 	if err != nil {
 		return views.AppIntegrationPage{}, err
 	}
-	clients, err := s.store.ListClients(c.Request().Context())
+	clients, pager, err := pageOf(c, pathAppIntegration, clientsPageSize, s.store.SearchClients)
 	if err != nil {
 		return views.AppIntegrationPage{}, err
 	}
@@ -66,6 +70,7 @@ func (s *Server) appIntegrationPage(c echo.Context, title string) (views.AppInte
 			{Label: "OAuth2SAML Token URL", Value: u.SAML2TokenURL, TestID: "url-saml2-token"},
 			{Label: "OAuth2SAML Audience", Value: u.SAML2Audience, TestID: "url-saml2-audience"},
 		},
+		ClientsPager: pager,
 		AddClientURL: pathClients + "/new",
 		PageURL:      pathAppIntegration,
 	}

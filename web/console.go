@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -117,9 +118,14 @@ func (s *Server) logout(c echo.Context) error {
 
 // safeNext returns next when it is a path on this server, else the App
 // Integration page, so that the sign-in page cannot redirect elsewhere.
+// Browsers drop tabs and line breaks from URLs and read a backslash as a slash,
+// so "/\t/evil.example" would leave the site: any control character or
+// backslash is refused, and what is left must parse as a bare path.
 func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") ||
-		strings.ContainsAny(next, "\r\n\\") {
+	bad := strings.ContainsFunc(next, func(r rune) bool { return r < 0x20 || r == 0x7f || r == '\\' })
+	u, err := url.Parse(next)
+	if bad || err != nil || u.Scheme != "" || u.Host != "" || u.Opaque != "" ||
+		!strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") {
 		return pathAppIntegration
 	}
 	return next

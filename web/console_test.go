@@ -363,3 +363,22 @@ func TestAuditLogTab(t *testing.T) {
 		t.Error("the Audit Log tab is not marked current")
 	}
 }
+
+// TestSignInNeverRedirectsOffSite: next values that a browser would resolve to
+// another site (tab or backslash tricks, schemes, protocol-relative) are replaced.
+func TestSignInNeverRedirectsOffSite(t *testing.T) {
+	ts := newTestServer(t)
+	b := ts.newUser(t)
+	b.login("ADMIN", adminPassword)
+	for _, next := range []string{"/\t/evil.example", "/\\evil.example", "//evil.example", "https://evil.example/",
+		"/\r\n/evil.example", "javascript:alert(1)", "/%09/evil.example\x7f"} {
+		resp, _ := b.get("/login?next=" + url.QueryEscape(next))
+		if loc := resp.Header.Get("Location"); loc != "/admin/app-integration" {
+			t.Errorf("next=%q redirected to %q", next, loc)
+		}
+	}
+	resp, _ := b.get("/login?next=" + url.QueryEscape("/admin/users?q=a"))
+	if loc := resp.Header.Get("Location"); loc != "/admin/users?q=a" {
+		t.Errorf("a local next was not kept: %q", loc)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -54,13 +55,14 @@ type testServer struct {
 }
 
 type testOptions struct {
-	alg string
-	now func() time.Time
+	alg     string
+	now     func() time.Time
+	proxies []*net.IPNet
 }
 
 // newTestServer starts the whole server on a SQLite file in a temp dir, on a
 // loopback port, with the administrator ADMIN (password adminPassword).
-func newTestServer(t *testing.T, opts ...func(*testOptions)) *testServer {
+func newTestServer(t testing.TB, opts ...func(*testOptions)) *testServer {
 	t.Helper()
 	o := testOptions{alg: oauth.AlgRS256}
 	for _, f := range opts {
@@ -88,7 +90,7 @@ func newTestServer(t *testing.T, opts ...func(*testOptions)) *testServer {
 	if _, err := svc.BootstrapAdmin(ctx, adminPassword); err != nil {
 		t.Fatal(err)
 	}
-	h, err := web.New(ctx, web.Config{Service: svc, Store: st, BaseURL: baseURL, Logger: log, Now: o.now})
+	h, err := web.New(ctx, web.Config{Service: svc, Store: st, BaseURL: baseURL, Logger: log, Now: o.now, TrustedProxies: o.proxies})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -123,12 +125,12 @@ func (ts *testServer) createClient(t *testing.T, in oauth.ClientInput) (store.Cl
 // browserless is a console user: an HTTP client with a cookie jar that does not
 // follow redirects, so tests see each 303.
 type browserless struct {
-	t    *testing.T
+	t    testing.TB
 	base string
 	http *http.Client
 }
 
-func (ts *testServer) newUser(t *testing.T) *browserless {
+func (ts *testServer) newUser(t testing.TB) *browserless {
 	t.Helper()
 	jar, _ := cookiejar.New(nil)
 	return &browserless{t: t, base: ts.URL, http: &http.Client{
@@ -157,7 +159,7 @@ func (b *browserless) post(path string, form url.Values) (*http.Response, *goque
 	return resp, parseBody(b.t, resp)
 }
 
-func parseBody(t *testing.T, resp *http.Response) *goquery.Document {
+func parseBody(t testing.TB, resp *http.Response) *goquery.Document {
 	t.Helper()
 	defer resp.Body.Close()
 	body, err := io.ReadAll(resp.Body)
@@ -172,7 +174,7 @@ func parseBody(t *testing.T, resp *http.Response) *goquery.Document {
 }
 
 // csrf returns the CSRF token of the first form on the page.
-func csrf(t *testing.T, doc *goquery.Document) string {
+func csrf(t testing.TB, doc *goquery.Document) string {
 	t.Helper()
 	v, ok := doc.Find(`input[name="_csrf"]`).First().Attr("value")
 	if !ok || v == "" {

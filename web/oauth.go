@@ -44,13 +44,9 @@ func (s *Server) token(c echo.Context) error {
 		s.metrics.tokensRefused.WithLabelValues("none", oauthCode(err)).Inc()
 		return err
 	}
-	if err := s.checkClientLimit(c, req); err != nil {
-		s.metrics.tokensRefused.WithLabelValues(grantLabel(req.GrantType), "rate_limited").Inc()
-		return err
-	}
 	resp, err := s.svc.Token(c.Request().Context(), req)
 	if err != nil {
-		s.clientAuthFailed(c, req, err)
+		err = s.clientAuthFailed(c, req, err)
 		s.metrics.tokensRefused.WithLabelValues(grantLabel(req.GrantType), oauthCode(err)).Inc()
 		if oe := oauth.AsError(err); oe != nil {
 			// Audit the refusal: the reason and client ID, never the credentials.
@@ -68,13 +64,9 @@ func (s *Server) introspect(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := s.checkClientLimit(c, req); err != nil {
-		return err
-	}
 	resp, err := s.svc.Introspect(c.Request().Context(), req)
 	if err != nil {
-		s.clientAuthFailed(c, req, err)
-		return err
+		return s.clientAuthFailed(c, req, err)
 	}
 	return writeJSON(c, http.StatusOK, resp)
 }
@@ -84,34 +76,30 @@ func (s *Server) revoke(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := s.checkClientLimit(c, req); err != nil {
-		return err
-	}
 	if err := s.svc.Revoke(c.Request().Context(), req); err != nil {
-		s.clientAuthFailed(c, req, err)
-		return err
+		return s.clientAuthFailed(c, req, err)
 	}
 	return c.NoContent(http.StatusOK)
 }
 
-// checkClientLimit refuses, with 429 and Retry-After, a client authentication
-// from a client ID or address that failed too often lately.
-func (s *Server) checkClientLimit(c echo.Context, req *oauth.TokenRequest) error {
+// clientAuthFailed counts a failed client authentication against the limits
+// and returns err, or, once the client ID or address failed too often lately,
+// a 429 with Retry-After in its place. Credentials are always checked first: a
+// correct secret is never refused or slowed, so that nobody can lock a client
+// out by failing in its name.
+func (s *Server) clientAuthFailed(c echo.Context, req *oauth.TokenRequest, err error) error {
+	if !errors.Is(err, oauth.ErrInvalidClient) {
+		return err
+	}
 	wait, blocked := s.limits.clientBlocked(req.Credentials.ClientID, c.RealIP())
+	s.limits.clientFailed(req.Credentials.ClientID, c.RealIP())
 	if !blocked {
-		return nil
+		return err
 	}
 	secs := int(wait.Seconds()) + 1
 	c.Response().Header().Set("Retry-After", strconv.Itoa(secs))
 	return &oauth.Error{Code: "temporarily_unavailable", Status: http.StatusTooManyRequests,
 		Description: fmt.Sprintf("too many failed client authentications; retry in %d seconds", secs)}
-}
-
-// clientAuthFailed counts a failed client authentication against the limits.
-func (s *Server) clientAuthFailed(c echo.Context, req *oauth.TokenRequest, err error) {
-	if errors.Is(err, oauth.ErrInvalidClient) {
-		s.limits.clientFailed(req.Credentials.ClientID, c.RealIP())
-	}
 }
 
 // oauthCode is the OAuth error code of err, or "server_error".

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -33,15 +34,19 @@ func TestClientAuthenticationIsRateLimited(t *testing.T) {
 	if code != http.StatusTooManyRequests || hdr.Get("Retry-After") == "" || body["error"] != "temporarily_unavailable" {
 		t.Fatalf("after 20 failures: %d %v Retry-After=%q", code, body, hdr.Get("Retry-After"))
 	}
-	// Another client from the same address is not slowed.
+	// Failing in a client's name does not lock the client out: its correct
+	// secret still works, and so does another client from the same address.
+	if code, body, _ := postToken(t, ts.Svc.URLs().TokenURL, cc, c.ID, secret); code != 200 {
+		t.Errorf("the right secret while limited: %d %v", code, body)
+	}
 	if code, body, _ := postToken(t, ts.Svc.URLs().TokenURL, cc, other.ID, otherSecret); code != 200 {
 		t.Errorf("another client: %d %v", code, body)
 	}
-	// After the window the client works again.
+	// After the window a wrong secret is a plain 401 again.
 	mu.Lock()
 	now = now.Add(61 * time.Second)
 	mu.Unlock()
-	if code, body, _ := postToken(t, ts.Svc.URLs().TokenURL, cc, c.ID, secret); code != 200 {
+	if code, body, _ := postToken(t, ts.Svc.URLs().TokenURL, cc, c.ID, "wrong"); code != 401 {
 		t.Errorf("after the window: %d %v", code, body)
 	}
 	// Refusals are audited without the secret.
@@ -189,4 +194,38 @@ func TestDeleteClientUnderLoad(t *testing.T) {
 		}
 	}
 	t.Logf("%d tokens issued before the delete", before)
+}
+
+// TestLoginLimitsPerAddressBehindTrustedProxy: failing as ADMIN from one client
+// address does not lock ADMIN out from another, and X-Forwarded-For counts only
+// when it comes from a trusted proxy.
+func TestLoginLimitsPerAddressBehindTrustedProxy(t *testing.T) {
+	_, loopback, _ := net.ParseCIDR("127.0.0.0/8")
+	ts := newTestServer(t, func(o *testOptions) { o.proxies = []*net.IPNet{loopback} })
+	signIn := func(from, password string) int {
+		t.Helper()
+		b := ts.newUser(t)
+		_, doc := b.get("/login")
+		req, _ := http.NewRequest(http.MethodPost, ts.URL+"/login", strings.NewReader(url.Values{
+			"_csrf": {csrf(t, doc)}, "username": {"ADMIN"}, "password": {password}}.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("X-Forwarded-For", from)
+		resp, err := b.http.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	for range 10 {
+		if code := signIn("203.0.113.1", "guess"); code != http.StatusUnauthorized {
+			t.Fatalf("wrong password: %d", code)
+		}
+	}
+	if code := signIn("203.0.113.1", adminPassword); code != http.StatusTooManyRequests {
+		t.Errorf("from the failing address: %d, want 429", code)
+	}
+	if code := signIn("203.0.113.2", adminPassword); code != http.StatusSeeOther {
+		t.Errorf("from another address: %d, want 303 (signed in)", code)
+	}
 }

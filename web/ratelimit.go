@@ -7,8 +7,8 @@ import (
 )
 
 // failureLimiter counts failed authentications per key (a client ID, a user name
-// or a source address) in fixed windows. A key with too many failures in its
-// window is refused until the window ends. Successful requests are never
+// or a source address) in fixed windows; a key with too many failures in its
+// window is blocked until the window ends. Successful requests are never
 // counted or delayed: checking is one map lookup under a mutex.
 //
 // Memory is bounded: at most capacity keys are tracked; when full, expired
@@ -90,7 +90,7 @@ func (l *failureLimiter) size() int {
 type limiters struct {
 	clientIDs *failureLimiter // failed client authentications per client ID
 	clientIPs *failureLimiter // failed client authentications per source address
-	logins    *failureLimiter // failed console sign-ins per user name
+	logins    *failureLimiter // failed console sign-ins per user name and address
 	loginIPs  *failureLimiter // failed console sign-ins per source address
 }
 
@@ -132,12 +132,16 @@ func (l limiters) clientFailed(id, ip string) {
 	l.clientIPs.fail(ip)
 }
 
-// loginBlocked reports whether a console sign-in from ip as user must wait.
+// loginBlocked reports whether a console sign-in from ip as user must wait. The
+// per-user count is per address too, so that failing from elsewhere cannot
+// lock an administrator out.
 func (l limiters) loginBlocked(user, ip string) (time.Duration, bool) {
-	return either(l.logins, l.loginIPs, strings.ToUpper(user), ip)
+	return either(l.logins, l.loginIPs, loginKey(user, ip), ip)
 }
 
 func (l limiters) loginFailed(user, ip string) {
-	l.logins.fail(strings.ToUpper(user))
+	l.logins.fail(loginKey(user, ip))
 	l.loginIPs.fail(ip)
 }
+
+func loginKey(user, ip string) string { return strings.ToUpper(user) + "\x00" + ip }

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -32,6 +33,10 @@ type Config struct {
 	Logger  *slog.Logger
 	// Now returns the current time (rate-limit windows); time.Now when nil.
 	Now func() time.Time
+	// TrustedProxies are the addresses of reverse proxies or load balancers
+	// whose X-Forwarded-For is believed; with none, the client address is the
+	// connection's.
+	TrustedProxies []*net.IPNet
 }
 
 // Server is the HTTP handler of App Integration.
@@ -43,6 +48,7 @@ type Server struct {
 	sessions *sessions.CookieStore
 	origin   string // scheme://host of BaseURL, for the Origin check of console POSTs
 	secure   bool
+	proxies  []*net.IPNet
 	metrics  *metrics
 	limits   limiters
 }
@@ -85,6 +91,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		log:     cfg.Logger,
 		origin:  u.Scheme + "://" + u.Host,
 		secure:  u.Scheme == "https",
+		proxies: cfg.TrustedProxies,
 		metrics: newMetrics(),
 		limits:  newLimiters(cfg.Now),
 	}
@@ -110,9 +117,7 @@ func (s *Server) routes() *echo.Echo {
 	e.HideBanner = true
 	e.HidePort = true
 	e.HTTPErrorHandler = s.handleError
-	// The client address is the connection's: X-Forwarded-For is not trusted,
-	// so that rate limits cannot be dodged by sending it.
-	e.IPExtractor = echo.ExtractIPDirect()
+	e.IPExtractor = s.ipExtractor()
 	e.Use(s.requestID, s.accessLog, s.metrics.observe, s.recoverPanic, securityHeaders)
 
 	e.GET("/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok\n") })
@@ -125,6 +130,21 @@ func (s *Server) routes() *echo.Echo {
 	s.registerConsoleRoutes(e)
 	scim.Register(e, scim.Config{Service: s.svc, Store: s.store, Logger: s.log})
 	return e
+}
+
+// ipExtractor finds the client address for rate limits and the audit log: the
+// connection's, or, behind the configured proxies only, the nearest
+// X-Forwarded-For entry they did not add. Nothing else is trusted, so that
+// the limits cannot be dodged by sending the header.
+func (s *Server) ipExtractor() echo.IPExtractor {
+	if len(s.proxies) == 0 {
+		return echo.ExtractIPDirect()
+	}
+	opts := []echo.TrustOption{echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false)}
+	for _, n := range s.proxies {
+		opts = append(opts, echo.TrustIPRange(n))
+	}
+	return echo.ExtractIPFromXFFHeader(opts...)
 }
 
 // ready answers 200 when the store answers a query, 503 otherwise.

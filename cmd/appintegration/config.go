@@ -21,6 +21,9 @@ type Config struct {
 	BaseURL    string // public base URL; the token issuer
 	SigningAlg string // serve: RS256, ES256 or EdDSA
 	LogFormat  string // serve: text or json
+	// TrustedProxies (serve) are CIDRs whose X-Forwarded-For is believed.
+	TrustedProxies string
+	proxies        []*net.IPNet
 }
 
 // getenv is os.Getenv, passed in so that tests can set the environment.
@@ -39,6 +42,8 @@ func serveFlags(fs *flag.FlagSet, cfg *Config, env getenv) {
 	fs.StringVar(&cfg.Addr, "addr", cfg.Addr, "listen address (env APPINT_ADDR)")
 	fs.StringVar(&cfg.SigningAlg, "signing-alg", envOr(env, "APPINT_SIGNING_ALG", oauth.AlgRS256), "JWT signing algorithm: RS256, ES256 or EdDSA (env APPINT_SIGNING_ALG)")
 	fs.StringVar(&cfg.LogFormat, "log-format", envOr(env, "APPINT_LOG_FORMAT", "text"), "log format: text or json (env APPINT_LOG_FORMAT)")
+	fs.StringVar(&cfg.TrustedProxies, "trusted-proxies", env("APPINT_TRUSTED_PROXIES"),
+		"comma-separated CIDRs of load balancers whose X-Forwarded-For is believed, e.g. 10.0.0.0/8 (env APPINT_TRUSTED_PROXIES)")
 }
 
 func envOr(env getenv, name, def string) string {
@@ -70,6 +75,17 @@ func (cfg *Config) finish() error {
 	}
 	if cfg.LogFormat != "" && cfg.LogFormat != "text" && cfg.LogFormat != "json" {
 		errs = append(errs, fmt.Errorf("--log-format: %q is not text or json", cfg.LogFormat))
+	}
+	for _, c := range strings.Split(cfg.TrustedProxies, ",") {
+		if c = strings.TrimSpace(c); c == "" {
+			continue
+		}
+		_, n, err := net.ParseCIDR(c)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("--trusted-proxies: %q is not a CIDR such as 10.0.0.0/8", c))
+			continue
+		}
+		cfg.proxies = append(cfg.proxies, n)
 	}
 	return errors.Join(errs...)
 }

@@ -54,7 +54,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, env get
 		fmt.Fprintf(stdout, "Created the administrator ADMIN. Its password, shown only this once:\n\n    %s\n\n", password)
 	}
 
-	handler, err := web.New(ctx, web.Config{Service: svc, Store: st, BaseURL: cfg.BaseURL, Logger: log})
+	handler, err := web.New(ctx, web.Config{Service: svc, Store: st, BaseURL: cfg.BaseURL, Logger: log, TrustedProxies: cfg.proxies})
 	if err != nil {
 		return err
 	}
