@@ -58,7 +58,7 @@ type AppIntegrationPage struct {
 	Shell
 	URLs         []URLRow
 	Clients      []ClientRow
-	ClientsPager Pager // search and paging of the Configured Clients table
+	ClientsPager Pager  // search and paging of the Configured Clients table
 	AddClientURL string // GET: the page with the Add dialog open
 	PageURL      string // where Cancel/Close lead
 
