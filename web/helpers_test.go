@@ -101,7 +101,7 @@ func newTestServer(t testing.TB, opts ...func(*testOptions)) *testServer {
 }
 
 // createClient creates an API Access client through the service.
-func (ts *testServer) createClient(t *testing.T, in oauth.ClientInput) (store.Client, string) {
+func (ts *testServer) createClient(t testing.TB, in oauth.ClientInput) (store.Client, string) {
 	t.Helper()
 	if in.Name == "" {
 		in.Name = "test client"
