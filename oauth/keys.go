@@ -10,6 +10,7 @@ import (
 	"crypto/rsa"
 	"crypto/x509"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math/big"
@@ -63,6 +64,24 @@ type signingKey struct {
 	signer crypto.Signer
 	method jwt.SigningMethod
 	jwk    JWK
+	// header is the encoded JOSE header of every token the key signs, made
+	// once: {"alg":…,"kid":…,"typ":"at+jwt"} (RFC 9068 §2.1).
+	header string
+}
+
+// sign returns the compact JWS of claims, signed with golang-jwt's signing
+// method for the key. Only the constant header is prepared ahead.
+func (k *signingKey) sign(claims any) (string, error) {
+	payload, err := json.Marshal(claims)
+	if err != nil {
+		return "", fmt.Errorf("oauth: encode claims: %w", err)
+	}
+	signing := k.header + "." + base64.RawURLEncoding.EncodeToString(payload)
+	sig, err := k.method.Sign(signing, k.signer)
+	if err != nil {
+		return "", fmt.Errorf("oauth: sign token: %w", err)
+	}
+	return signing + "." + base64.RawURLEncoding.EncodeToString(sig), nil
 }
 
 // keySnapshot is an immutable view of the keys, swapped atomically on reload.
@@ -271,6 +290,15 @@ func parseSigningKey(rec store.SigningKey) (*signingKey, error) {
 	if k.method.Alg() != rec.Algorithm {
 		return nil, fmt.Errorf("oauth: key %s: algorithm %s does not fit key type %T", rec.ID, rec.Algorithm, priv)
 	}
+	header, err := json.Marshal(struct {
+		Alg string `json:"alg"`
+		Kid string `json:"kid"`
+		Typ string `json:"typ"`
+	}{rec.Algorithm, rec.ID, "at+jwt"})
+	if err != nil {
+		return nil, fmt.Errorf("oauth: key %s: %w", rec.ID, err)
+	}
+	k.header = base64.RawURLEncoding.EncodeToString(header)
 	return k, nil
 }
 

@@ -241,12 +241,9 @@ func (s *Service) issueAccessToken(ctx context.Context, c store.Client, subj tok
 		Email:     subj.email,
 		Family:    subj.family,
 	}
-	tok := jwt.NewWithClaims(snap.current.method, claims)
-	tok.Header["typ"] = "at+jwt" // RFC 9068 §2.1
-	tok.Header["kid"] = snap.current.rec.ID
-	signed, err := tok.SignedString(snap.current.signer)
+	signed, err := snap.current.sign(claims)
 	if err != nil {
-		return nil, fmt.Errorf("oauth: sign token: %w", err)
+		return nil, err
 	}
 	return &TokenResponse{
 		AccessToken: signed,

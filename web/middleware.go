@@ -8,7 +8,9 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime/debug"
+	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/a-h/templ"
@@ -21,10 +23,13 @@ import (
 const ctxRequestID = "request_id"
 
 // requestID gives every request an ID, returned in X-Request-Id and written in
-// every log line about the request.
+// every log line about the request: a random prefix per server and a counter,
+// unique without reading randomness on every request (it need not be secret).
 func (s *Server) requestID(next echo.HandlerFunc) echo.HandlerFunc {
+	prefix := newToken()[:8]
+	var n atomic.Uint64
 	return func(c echo.Context) error {
-		id := newToken()[:16]
+		id := prefix + "-" + strconv.FormatUint(n.Add(1), 36)
 		c.Set(ctxRequestID, id)
 		c.Response().Header().Set(echo.HeaderXRequestID, id)
 		return next(c)

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"runtime/debug"
 	"time"
 
 	"github.com/appintegration/appintegration/web"
@@ -33,6 +34,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, env get
 		return err
 	}
 	log := newLogger(stderr, cfg.LogFormat)
+	tuneGC(env)
 
 	st, svc, err := openService(ctx, cfg, log)
 	if err != nil {
@@ -110,6 +112,25 @@ func pruneLoop(ctx context.Context, st interface {
 				log.Warn("prune revocations failed", "err", err)
 			}
 		}
+	}
+}
+
+// Garbage-collector defaults of the server, unless GOGC or GOMEMLIMIT is set: a
+// token request allocates ~25 KB of short-lived garbage, so collecting at 4×
+// the live heap instead of 2× saves ~15% CPU under load (BENCHMARKS.md), and
+// the soft memory limit makes the collector work harder before the process
+// grows past ~100 MiB, whatever GOGC allows.
+const (
+	defaultGCPercent   = 400
+	defaultMemoryLimit = 100 << 20
+)
+
+func tuneGC(env getenv) {
+	if env("GOGC") == "" {
+		debug.SetGCPercent(defaultGCPercent)
+	}
+	if env("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(defaultMemoryLimit)
 	}
 }
 
