@@ -114,6 +114,7 @@ func TestCheckClientInput(t *testing.T) {
 
 func TestHumanDuration(t *testing.T) {
 	for d, want := range map[time.Duration]string{
+		0: "0 seconds", time.Second: "1 second", 121 * time.Second: "121 seconds", 90 * time.Minute: "90 minutes", 25 * time.Hour: "25 hours",
 		60 * time.Second: "60 seconds", 90 * time.Second: "90 seconds", 2 * time.Minute: "2 minutes",
 		time.Hour: "1 hour", 36 * time.Hour: "36 hours", 24 * time.Hour: "1 day", 180 * 24 * time.Hour: "180 days",
 	} {

@@ -1141,7 +1141,7 @@ func tokenLifetimeField(f *ClientForm) templ.Component {
 		}
 		ctx = templ.InitializeContext(ctx)
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = lifetimeField(f, FieldTokenLifetime, "Token Lifetime", f.TokenLifetime, f.TokenLifetimeUnit, f.LifetimeUnits, lifetimeHint(f.TokenLifetimeMin, f.TokenLifetimeMax), f.LifetimeRules).Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = lifetimeField(f, FieldTokenLifetime, "Token Lifetime", f.TokenLifetime, f.TokenLifetimeUnit, f.LifetimeUnits, f.TokenLifetimeHint, f.LifetimeRules).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

@@ -1,11 +1,10 @@
 package views
 
 import (
-	"github.com/a-h/templ"
-
 	"slices"
-	"strconv"
 	"strings"
+
+	"github.com/a-h/templ"
 )
 
 // Paths the shell links to. The web package registers the routes.
@@ -29,54 +28,6 @@ var adminTabs = []tab{
 	{ID: TabAppIntegration, Label: "App Integration", URL: pathAppIntegration},
 	{ID: TabUsers, Label: "Users", URL: pathUsers},
 	{ID: TabAuditLog, Label: "Audit Log", URL: pathAuditLog},
-}
-
-// HumanizeSeconds returns a duration in words, e.g. "60 seconds", "1 hour",
-// "30 days": in the largest unit that divides it exactly, except that anything
-// under two minutes is given in seconds. Zero and negative values return
-// "0 seconds".
-func HumanizeSeconds(s int64) string {
-	if s <= 0 {
-		return "0 seconds"
-	}
-	units := []struct {
-		size int64
-		name string
-	}{
-		{86400, "day"},
-		{3600, "hour"},
-		{60, "minute"},
-	}
-	if s >= 120 {
-		for _, u := range units {
-			if s%u.size == 0 {
-				return plural(s/u.size, u.name)
-			}
-		}
-	}
-	return plural(s, "second")
-}
-
-func plural(n int64, unit string) string {
-	s := strconv.FormatInt(n, 10) + " " + unit
-	if n != 1 {
-		s += "s"
-	}
-	return s
-}
-
-// lifetimeHint returns "From 60 seconds to 1 day." for the token lifetime field,
-// or "" when the form carries no bounds.
-func lifetimeHint(min, max int64) string {
-	switch {
-	case min > 0 && max > 0:
-		return "From " + HumanizeSeconds(min) + " to " + HumanizeSeconds(max) + "."
-	case min > 0:
-		return "At least " + HumanizeSeconds(min) + "."
-	case max > 0:
-		return "At most " + HumanizeSeconds(max) + "."
-	}
-	return ""
 }
 
 // selectedLabel returns the label of the selected option, or "" when none is.

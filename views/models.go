@@ -136,8 +136,7 @@ type ClientForm struct {
 	TokenLifetime     string   // number input "token_lifetime"
 	TokenLifetimeUnit string   // select "token_lifetime_unit"
 	LifetimeUnits     []Option // seconds, minutes, hours, days
-	TokenLifetimeMin  int64    // seconds, for the hint text "60 seconds to 1 day"
-	TokenLifetimeMax  int64
+	TokenLifetimeHint string   // "From 60 seconds to 1 day."
 
 	// Purpose is the selected purpose (PurposeAPIAccess, …). Only its fields
 	// are enabled and shown; the others are rendered hidden and disabled, so

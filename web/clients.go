@@ -211,6 +211,11 @@ func splitLines(s string) []string {
 	return out
 }
 
+// rangeHint is the hint under a lifetime field: "From 60 seconds to 1 day."
+func rangeHint(lo, hi time.Duration) string {
+	return fmt.Sprintf("From %s to %s.", oauth.HumanDuration(lo), oauth.HumanDuration(hi))
+}
+
 // lifetimeFields writes d in the largest unit that holds it exactly.
 func lifetimeFields(d time.Duration) (value, unit string) {
 	for i := len(lifetimeUnits) - 1; i >= 0; i-- {
@@ -264,12 +269,11 @@ func (s *Server) clientFormView(f clientForm, editing *store.Client, catalog []s
 		Title: "Add a New OAuth Client", Action: pathClients, Submit: "Add",
 		RequestID: f.requestID, Name: f.name,
 		TokenLifetime: f.lifetime, TokenLifetimeUnit: f.unit,
-		TokenLifetimeMin: int64(lo / time.Second),
-		TokenLifetimeMax: int64(hi / time.Second),
-		RedirectURIs:     f.redirectURIs,
-		RefreshLifetime:  f.refreshLifetime, RefreshLifetimeUnit: f.refUnit,
+		TokenLifetimeHint: rangeHint(lo, hi),
+		RedirectURIs:      f.redirectURIs,
+		RefreshLifetime:   f.refreshLifetime, RefreshLifetimeUnit: f.refUnit,
 		RefreshUnits:  unitOptions(f.refUnit),
-		RefreshHint:   fmt.Sprintf("From %s to %s.", oauth.HumanDuration(oauth.MinRefreshTokenLifetime), oauth.HumanDuration(oauth.MaxRefreshTokenLifetime)),
+		RefreshHint:   rangeHint(oauth.MinRefreshTokenLifetime, oauth.MaxRefreshTokenLifetime),
 		UserID:        f.userID,
 		UserIDPattern: oauth.UserIDPattern,
 		ExpiresAt:     f.expires,
@@ -299,7 +303,7 @@ func (s *Server) clientFormView(f clientForm, editing *store.Client, catalog []s
 			dv, du := lifetimeFields(pdef)
 			v.LifetimeRules = append(v.LifetimeRules, views.LifetimeRule{
 				Purpose: string(p), DefaultValue: dv, DefaultUnit: du,
-				Hint: fmt.Sprintf("From %s to %s.", views.HumanizeSeconds(int64(plo/time.Second)), views.HumanizeSeconds(int64(phi/time.Second))),
+				Hint: rangeHint(plo, phi),
 			})
 		}
 	}
