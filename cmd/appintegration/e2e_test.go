@@ -206,9 +206,16 @@ func (a *admin) createClient(name string) (id, secret string, ok bool) {
 
 func token(t *testing.T, base, id, secret string) (int, map[string]any) {
 	t.Helper()
-	req, _ := http.NewRequest(http.MethodPost, base+"/oauth/token", strings.NewReader("grant_type=client_credentials"))
+	return postForm(t, base+"/oauth/token", url.Values{"grant_type": {"client_credentials"}}, id, secret)
+}
+
+// postForm posts form with HTTP Basic client authentication and decodes the
+// JSON answer.
+func postForm(t *testing.T, u string, form url.Values, id, secret string) (int, map[string]any) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, u, strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.SetBasicAuth(id, secret)
+	req.SetBasicAuth(url.QueryEscape(id), url.QueryEscape(secret))
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)

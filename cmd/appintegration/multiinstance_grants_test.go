@@ -2,7 +2,6 @@ package main_test
 
 import (
 	"encoding/json"
-	"net/http"
 	"net/url"
 	"os"
 	"os/exec"
@@ -35,21 +34,6 @@ func (c *cluster) cli(t *testing.T, v any, args ...string) {
 	if err := json.Unmarshal(out, v); err != nil {
 		t.Fatalf("appintegration %s printed %q: %v", args[0], out, err)
 	}
-}
-
-func postForm(t *testing.T, u string, form url.Values, id, secret string) (int, map[string]any) {
-	t.Helper()
-	req, _ := http.NewRequest(http.MethodPost, u, strings.NewReader(form.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.SetBasicAuth(url.QueryEscape(id), url.QueryEscape(secret))
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var body map[string]any
-	_ = json.NewDecoder(resp.Body).Decode(&body)
-	return resp.StatusCode, body
 }
 
 // TestTwoInstancesShareGrantState: what one instance of a cluster uses up, the
