@@ -233,14 +233,35 @@ func TestCrashSafety(t *testing.T) {
 	data := t.TempDir()
 	srv := startServer(t, data)
 	a := signIn(t, srv.url)
+	provisioner := createCLIClient(t, data, srv.url)
+	_, tok := token(t, srv.url, provisioner.ID, provisioner.Secret)
+	bearer, _ := tok["access_token"].(string)
 
 	type created struct{ id, secret, name string }
 	var (
 		mu       sync.Mutex
 		answered []created
+		users    []string // userNames answered 201
 	)
 	var wg sync.WaitGroup
 	stop := make(chan struct{})
+	for w := range 2 { // SCIM users, beside the clients below
+		wg.Go(func() {
+			for i := 0; i < 500; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				name := fmt.Sprintf("CRASH_%d_%d", w, i)
+				if createSCIMUser(srv.url, bearer, name) {
+					mu.Lock()
+					users = append(users, name)
+					mu.Unlock()
+				}
+			}
+		})
+	}
 	for w := range 4 {
 		wg.Add(1)
 		go func() {
@@ -267,8 +288,8 @@ func TestCrashSafety(t *testing.T) {
 	<-srv.done
 	close(stop)
 	wg.Wait()
-	if len(answered) < 5 {
-		t.Fatalf("only %d creations were answered before the kill", len(answered))
+	if len(answered) < 5 || len(users) < 5 {
+		t.Fatalf("only %d client and %d user creations were answered before the kill", len(answered), len(users))
 	}
 
 	srv = startServer(t, data)
@@ -302,7 +323,7 @@ func TestCrashSafety(t *testing.T) {
 			}
 		}
 	}
-	t.Logf("%d creations answered before SIGKILL, %d clients after restart", len(answered), len(listed))
+	t.Logf("%d client and %d user creations answered before SIGKILL, %d clients after restart", len(answered), len(users), len(listed))
 
 	srv.kill()
 	st, err := sqlite.Open(context.Background(), filepath.Join(data, "appintegration.db"))
@@ -313,6 +334,16 @@ func TestCrashSafety(t *testing.T) {
 	if err := st.IntegrityCheck(context.Background()); err != nil {
 		t.Errorf("integrity check after the crash: %v", err)
 	}
+	for _, name := range users {
+		u, err := st.GetUserByName(context.Background(), name)
+		if err != nil {
+			t.Errorf("user %s was answered 201 but is missing after the crash: %v", name, err)
+			continue
+		}
+		if u.FamilyName != name || len(u.Emails) != 1 || !u.Active || u.Version != 1 {
+			t.Errorf("half-written user after the crash: %+v", u)
+		}
+	}
 }
 
 // TestGracefulShutdown: on SIGTERM a request in flight finishes, new
@@ -320,18 +351,7 @@ func TestCrashSafety(t *testing.T) {
 func TestGracefulShutdown(t *testing.T) {
 	data := t.TempDir()
 	srv := startServer(t, data)
-	out, err := exec.Command(binary(t), "clients", "create", "--name", "shutdown", "--access", "user_provisioning",
-		"--json", "--data", data, "--base-url", srv.url).Output()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var c struct {
-		ID     string `json:"client_id"`
-		Secret string `json:"client_secret"`
-	}
-	if err := json.Unmarshal(out, &c); err != nil {
-		t.Fatal(err)
-	}
+	c := createCLIClient(t, data, srv.url)
 
 	// A request in flight: headers and half the body sent, the rest after SIGTERM.
 	conn, err := net.Dial("tcp", strings.TrimPrefix(srv.url, "http://"))
@@ -406,6 +426,22 @@ func TestLogsHoldNoSecrets(t *testing.T) {
 	}
 	accessToken := body["access_token"].(string)
 	needles = append(needles, accessToken)
+	// A SCIM user with a password (write-only; never logged).
+	const scimPassword = "Provisioned-Passw0rd!"
+	needles = append(needles, scimPassword)
+	provisioner := createCLIClient(t, data, srv.url)
+	_, tok := token(t, srv.url, provisioner.ID, provisioner.Secret)
+	bearer, _ := tok["access_token"].(string)
+	needles = append(needles, provisioner.Secret, bearer)
+	req, _ := http.NewRequest(http.MethodPost, srv.url+"/api/v1/scim2/Users", strings.NewReader(`{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],
+		"userName":"LOGCHECK","name":{"familyName":"Check"},"emails":[{"value":"log@example.com"}],"password":"`+scimPassword+`"}`))
+	req.Header.Set("Content-Type", "application/scim+json")
+	req.Header.Set("Authorization", "Bearer "+bearer)
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != http.StatusCreated {
+		t.Fatalf("SCIM create with a password: %v %v", err, resp)
+	} else {
+		resp.Body.Close()
+	}
 	for _, u := range []string{
 		srv.url + "/oauth/token?grant_type=client_credentials&client_id=" + id + "&client_secret=" + url.QueryEscape(secret),
 		srv.url + "/oauth/introspect?token=" + accessToken,
@@ -415,7 +451,7 @@ func TestLogsHoldNoSecrets(t *testing.T) {
 		}
 	}
 	// A header larger than the limit is refused early.
-	req, _ := http.NewRequest(http.MethodGet, srv.url+"/healthz", nil)
+	req, _ = http.NewRequest(http.MethodGet, srv.url+"/healthz", nil)
 	req.Header.Set("X-Big", strings.Repeat("a", 64<<10))
 	if resp, err := http.DefaultClient.Do(req); err == nil {
 		resp.Body.Close()
@@ -436,6 +472,44 @@ func TestLogsHoldNoSecrets(t *testing.T) {
 	if regexp.MustCompile(oauth.SecretPrefix + `[0-9a-f]{20}`).MatchString(log) {
 		t.Error("the log holds something shaped like a client secret")
 	}
+}
+
+// createdClient is what `clients create --json` prints.
+type createdClient struct {
+	ID     string `json:"client_id"`
+	Secret string `json:"client_secret"`
+}
+
+// createCLIClient creates a User Provisioning client with the command line.
+func createCLIClient(t *testing.T, data, base string) createdClient {
+	t.Helper()
+	out, err := exec.Command(binary(t), "clients", "create", "--name", "provisioning", "--access", "user_provisioning",
+		"--json", "--data", data, "--base-url", base).Output()
+	if err != nil {
+		t.Fatalf("clients create: %v", err)
+	}
+	var c createdClient
+	if err := json.Unmarshal(out, &c); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// createSCIMUser creates a user through the SCIM API and reports whether the
+// server answered 201.
+func createSCIMUser(base, bearer, userName string) bool {
+	body := fmt.Sprintf(`{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":%q,
+		"name":{"givenName":"Crash","familyName":%q},"emails":[{"value":"%s@example.com","primary":true}],"active":true}`,
+		userName, userName, strings.ToLower(userName))
+	req, _ := http.NewRequest(http.MethodPost, base+"/api/v1/scim2/Users", strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/scim+json")
+	req.Header.Set("Authorization", "Bearer "+bearer)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return false
+	}
+	resp.Body.Close()
+	return resp.StatusCode == http.StatusCreated
 }
 
 func basic(id, secret string) string {
