@@ -244,14 +244,14 @@ func TestAuthorizationCodePKCEAndBinding(t *testing.T) {
 		t.Errorf("wrong code_verifier: %v, want invalid_grant", err)
 	}
 
-	code, verifier := authorize(t, ts, cb, cfg, "ADMIN", adminPassword)
+	code, _ = authorize(t, ts, cb, cfg, "ADMIN", adminPassword)
 	_, err = cfg.Exchange(context.Background(), code) // no verifier
 	if retrieveErrorCode(err) != "invalid_request" {
 		t.Errorf("no code_verifier: %v, want invalid_request", err)
 	}
 	other := cfg
 	other.RedirectURL = cb.srv.URL + "/app/other"
-	code, verifier = authorize(t, ts, cb, cfg, "ADMIN", adminPassword)
+	code, verifier := authorize(t, ts, cb, cfg, "ADMIN", adminPassword)
 	if _, err := other.Exchange(context.Background(), code, oauth2.VerifierOption(verifier)); retrieveErrorCode(err) != "invalid_grant" {
 		t.Errorf("another redirect_uri at the token endpoint: %v, want invalid_grant", err)
 	}

@@ -162,7 +162,7 @@ func TestAddClientShowsSecretOnce(t *testing.T) {
 			t.Errorf("%s does not list the client", page)
 		}
 	}
-	resp, doc = b.post("/admin/app-integration/clients", addClientForm(token, requestID))
+	resp, _ = b.post("/admin/app-integration/clients", addClientForm(token, requestID))
 	if resp.StatusCode != http.StatusSeeOther {
 		t.Errorf("resubmitted form: %d, want 303", resp.StatusCode)
 	}

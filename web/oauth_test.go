@@ -32,7 +32,7 @@ func verifyWithJWKS(t *testing.T, baseURL, token string, alg jose.SignatureAlgor
 	if err := json.NewDecoder(resp.Body).Decode(&set); err != nil {
 		t.Fatal(err)
 	}
-	sig, err := jose.ParseSigned(token, []jose.SignatureAlgorithm{alg})
+	sig, err := jose.ParseSignedCompact(token, []jose.SignatureAlgorithm{alg})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -190,7 +190,7 @@ func introspect(t *testing.T, in *instance, caller cliClient, token string) oaut
 // package oauth (go-jose) and returns its claims.
 func verifyWithJWKS(t *testing.T, token string, set jose.JSONWebKeySet) map[string]any {
 	t.Helper()
-	jws, err := jose.ParseSigned(token, []jose.SignatureAlgorithm{jose.RS256, jose.ES256, jose.EdDSA})
+	jws, err := jose.ParseSignedCompact(token, []jose.SignatureAlgorithm{jose.RS256, jose.ES256, jose.EdDSA})
 	if err != nil {
 		t.Fatalf("parse token: %v", err)
 	}
@@ -365,7 +365,7 @@ func TestTwoInstancesOneDatabase(t *testing.T) {
 			if status != http.StatusOK || at == "" {
 				t.Fatalf("token from A after the rotation: %d %v", status, body)
 			}
-			jws, err := jose.ParseSigned(at, []jose.SignatureAlgorithm{jose.RS256})
+			jws, err := jose.ParseSignedCompact(at, []jose.SignatureAlgorithm{jose.RS256})
 			if err != nil {
 				t.Fatal(err)
 			}
