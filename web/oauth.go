@@ -48,8 +48,10 @@ func (s *Server) token(c echo.Context) error {
 	if err != nil {
 		err = s.clientAuthFailed(c, req, err)
 		s.metrics.tokensRefused.WithLabelValues(grantLabel(req.GrantType), oauthCode(err)).Inc()
-		if oe := oauth.AsError(err); oe != nil {
-			// Audit the refusal: the reason and client ID, never the credentials.
+		// Audit the refusal: the reason and client ID, never the credentials.
+		// Refusals past the rate limit are counted, not written, so that a
+		// flood of bad requests cannot turn into a flood of database writes.
+		if oe := oauth.AsError(err); oe != nil && oe.Status != http.StatusTooManyRequests {
 			s.svc.Audit(c.Request().Context(), req.Credentials.ClientID, "token.refused", req.Credentials.ClientID,
 				"grant_type="+grantLabel(req.GrantType)+" reason="+oe.Code)
 		}

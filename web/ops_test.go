@@ -229,3 +229,22 @@ func TestLoginLimitsPerAddressBehindTrustedProxy(t *testing.T) {
 		t.Errorf("from another address: %d, want 303 (signed in)", code)
 	}
 }
+
+// TestRateLimitedRefusalsAreNotAudited: past the limit, refusals are no longer
+// written to the audit log (one write per bad request would let a flood of
+// them become a flood of database writes).
+func TestRateLimitedRefusalsAreNotAudited(t *testing.T) {
+	ts := newTestServer(t)
+	c, _ := ts.createClient(t, oauth.ClientInput{})
+	cc := url.Values{"grant_type": {"client_credentials"}}
+	for range 30 {
+		postToken(t, ts.Svc.URLs().TokenURL, cc, c.ID, "wrong")
+	}
+	events, err := ts.Store.ListAudit(t.Context(), store.AuditFilter{Action: "token.refused"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(events) != 20 {
+		t.Errorf("%d refusals audited, want the 20 before the limit", len(events))
+	}
+}
