@@ -276,7 +276,10 @@ type Store interface {
 	// If-Match. ErrConflict when the new userName is taken.
 	UpdateUser(ctx context.Context, id string, fn func(User) (User, error)) (User, error)
 	// DeleteUser deletes the user and its roles and e-mail addresses.
-	DeleteUser(ctx context.Context, id string) error
+	// DeleteUser deletes the user after check, when not nil, has accepted it
+	// inside the same transaction (so that an If-Match or a rule about the user
+	// cannot be raced); check's error aborts the delete and is returned as is.
+	DeleteUser(ctx context.Context, id string, check func(User) error) error
 	// CreateUserIfNoneHasRole creates u unless an active user already holds
 	// role, in one transaction; it reports whether u was created. Of concurrent
 	// callers at most one creates its user; a taken ID or userName is

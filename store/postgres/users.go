@@ -160,14 +160,27 @@ func (db *DB) UpdateUser(ctx context.Context, id string, fn func(store.User) (st
 
 // DeleteUser deletes the user with the given ID. It returns an error wrapping
 // store.ErrNotFound when there is none.
-func (db *DB) DeleteUser(ctx context.Context, id string) error {
+func (db *DB) DeleteUser(ctx context.Context, id string, check func(store.User) error) error {
+	var checkErr error
 	err := db.inTx(ctx, func(tx pgx.Tx) error {
+		if check != nil {
+			u, err := getUser(ctx, tx, id, " FOR UPDATE")
+			if err != nil {
+				return err
+			}
+			if checkErr = check(u); checkErr != nil {
+				return checkErr
+			}
+		}
 		tag, err := tx.Exec(ctx, `DELETE FROM users WHERE id = $1`, id)
 		if err != nil {
 			return err
 		}
 		return mustAffect(tag)
 	})
+	if checkErr != nil {
+		return checkErr
+	}
 	if err != nil {
 		return wrap("delete user", err)
 	}

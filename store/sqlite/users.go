@@ -184,12 +184,21 @@ func (db *DB) UpdateUser(ctx context.Context, id string, fn func(store.User) (st
 // DeleteUser deletes the user with the given ID, its roles and its indexed
 // e-mail addresses. It returns an error wrapping store.ErrNotFound when there
 // is none.
-func (db *DB) DeleteUser(ctx context.Context, id string) error {
+func (db *DB) DeleteUser(ctx context.Context, id string, check func(store.User) error) error {
 	tx, err := db.db.BeginTx(ctx, nil)
 	if err != nil {
 		return wrap("delete user", err)
 	}
 	defer tx.Rollback()
+	if check != nil {
+		u, err := getUser(ctx, tx, id)
+		if err != nil {
+			return wrap("delete user", err)
+		}
+		if err := check(u); err != nil {
+			return err
+		}
+	}
 	res, err := tx.ExecContext(ctx, `DELETE FROM users WHERE id = ?`, id)
 	if err != nil {
 		return wrap("delete user", err)

@@ -100,7 +100,7 @@ func testDeleteClientDeletesUser(t *testing.T, s store.Store) {
 	must(t, "CreateClientWithUser again", s.CreateClientWithUser(ctx, gone, goneUser))
 
 	// A client whose user is gone already is deleted without error.
-	must(t, "DeleteUser", s.DeleteUser(ctx, keepUser.ID))
+	must(t, "DeleteUser", s.DeleteUser(ctx, keepUser.ID, nil))
 	must(t, "DeleteClient of a client without its user", s.DeleteClient(ctx, keep.ID))
 	_, err = s.GetClient(ctx, keep.ID)
 	wantErr(t, "GetClient after delete", err, store.ErrNotFound)

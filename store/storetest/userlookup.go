@@ -41,7 +41,7 @@ func testGetUserByIdpUserID(t *testing.T, s store.Store) {
 	_, err = s.GetUserByIdpUserID(ctx, "bob@idp.example.com")
 	wantErr(t, "GetUserByIdpUserID of the old value", err, store.ErrNotFound)
 
-	must(t, "DeleteUser", s.DeleteUser(ctx, alice.ID))
+	must(t, "DeleteUser", s.DeleteUser(ctx, alice.ID, nil))
 	got, err = s.GetUserByIdpUserID(ctx, alice.IdpUserID)
 	must(t, "GetUserByIdpUserID after deleting one of two", err)
 	if got.ID != bob.ID {
@@ -105,7 +105,7 @@ func testGetUserByEmail(t *testing.T, s store.Store) {
 	}
 
 	// A deleted user is not found by address.
-	must(t, "DeleteUser", s.DeleteUser(ctx, alice.ID))
+	must(t, "DeleteUser", s.DeleteUser(ctx, alice.ID, nil))
 	_, err = s.GetUserByEmail(ctx, "alice@example.com")
 	wantErr(t, "GetUserByEmail after delete", err, store.ErrNotFound)
 }

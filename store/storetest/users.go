@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -197,7 +198,7 @@ func testUserNotFound(t *testing.T, s store.Store) {
 	if called {
 		t.Error("UpdateUser of a missing user called fn")
 	}
-	wantErr(t, "DeleteUser", s.DeleteUser(ctx, "missing"), store.ErrNotFound)
+	wantErr(t, "DeleteUser", s.DeleteUser(ctx, "missing", nil), store.ErrNotFound)
 }
 
 func testUserConflict(t *testing.T, s store.Store) {
@@ -233,13 +234,26 @@ func testUserDelete(t *testing.T, s store.Store) {
 	keep, gone := newUser("keep", "keep"), newUser("gone", "gone")
 	must(t, "CreateUser", s.CreateUser(ctx, keep))
 	must(t, "CreateUser", s.CreateUser(ctx, gone))
-	must(t, "DeleteUser", s.DeleteUser(ctx, gone.ID))
+	must(t, "DeleteUser", s.DeleteUser(ctx, gone.ID, nil))
 
 	_, err := s.GetUser(ctx, gone.ID)
 	wantErr(t, "GetUser after delete", err, store.ErrNotFound)
 	_, err = s.GetUserByName(ctx, gone.UserName)
 	wantErr(t, "GetUserByName after delete", err, store.ErrNotFound)
-	wantErr(t, "DeleteUser twice", s.DeleteUser(ctx, gone.ID), store.ErrNotFound)
+	wantErr(t, "DeleteUser twice", s.DeleteUser(ctx, gone.ID, nil), store.ErrNotFound)
+	wantErr(t, "DeleteUser with a check of a missing user", s.DeleteUser(ctx, gone.ID, func(store.User) error { return nil }), store.ErrNotFound)
+
+	// The check sees the stored user; its error aborts the delete unchanged.
+	refuse := errors.New("refused by check")
+	err = s.DeleteUser(ctx, keep.ID, func(u store.User) error {
+		equal(t, "DeleteUser: check's argument", u, keep, normUser)
+		return refuse
+	})
+	if !errors.Is(err, refuse) {
+		t.Errorf("DeleteUser with a refusing check = %v, want the check's error", err)
+	}
+	_, err = s.GetUser(ctx, keep.ID)
+	must(t, "GetUser after a refused delete", err)
 	list, err := s.ListUsers(ctx)
 	must(t, "ListUsers", err)
 	equalList(t, "ListUsers after delete", list, []store.User{keep}, normUser)

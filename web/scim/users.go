@@ -371,25 +371,29 @@ func (h *handler) patchUser(ctx context.Context, actor, id string, body []byte, 
 // store has no conditional delete, so a change between the read and the
 // delete is not detected.
 func (h *handler) deleteUser(ctx context.Context, actor, id, ifMatch string) error {
-	u, err := h.store.GetUser(ctx, id)
+	var userName string
+	// Checked inside the delete's transaction, so that neither a PUT nor a
+	// PATCH can slip in between the If-Match check and the delete.
+	err := h.store.DeleteUser(ctx, id, func(u store.User) error {
+		if u.ClientID != "" {
+			return errTechnicalUser
+		}
+		if ifMatch != "" && !etagMatches(ifMatch, u.Version) {
+			return errPrecondition
+		}
+		userName = u.UserName
+		return nil
+	})
 	if errors.Is(err, store.ErrNotFound) {
 		return notFound(id)
 	}
+	if errors.Is(err, errTechnicalUser) || errors.Is(err, errPrecondition) {
+		return err
+	}
 	if err != nil {
-		return fmt.Errorf("scim: get user: %w", err)
-	}
-	if u.ClientID != "" {
-		return errTechnicalUser
-	}
-	if ifMatch != "" && !etagMatches(ifMatch, u.Version) {
-		return errPrecondition
-	}
-	if err := h.store.DeleteUser(ctx, id); errors.Is(err, store.ErrNotFound) {
-		return notFound(id)
-	} else if err != nil {
 		return fmt.Errorf("scim: delete user: %w", err)
 	}
-	h.svc.Audit(ctx, actor, "user.deleted", u.UserName, "SCIM")
+	h.svc.Audit(ctx, actor, "user.deleted", userName, "SCIM")
 	return nil
 }
 
