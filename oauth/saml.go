@@ -271,7 +271,17 @@ func (s *Service) evaluateAssertion(ctx context.Context, raw string, grant bool)
 	expiresAt = expiresAt.Add(SAMLClockSkew)
 
 	if !grant {
-		e.set(CheckReplay, CheckSkipped, "Not checked here: the checker does not record the assertion ID, so the assertion can still be exchanged once.")
+		// The checker looks the ID up without recording it, so the assertion
+		// can still be exchanged once.
+		used, err := s.store.AssertionIDUsed(ctx, rep.Issuer, content.ID)
+		if err != nil {
+			return nil, nil, fmt.Errorf("oauth: look up assertion ID: %w", err)
+		}
+		if used {
+			e.fail(CheckReplay, "replay: assertion %s was exchanged before", truncate(content.ID, 80))
+		} else {
+			e.pass(CheckReplay, "Not exchanged yet: assertion %s can be exchanged once (checking does not use it up).", truncate(content.ID, 80))
+		}
 		return rep, nil, nil
 	}
 	if !verified || rep.FirstFailure() != nil {

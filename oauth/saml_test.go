@@ -2,6 +2,7 @@ package oauth_test
 
 import (
 	"context"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -79,7 +80,7 @@ func TestCheckAssertionReportsEveryCheck(t *testing.T) {
 		if !rep.Passed() {
 			t.Fatalf("%s: %+v", form.name, rep.Checks)
 		}
-		if len(rep.Checks) != 10 || statusOf(rep, oauth.CheckReplay).Status != oauth.CheckSkipped {
+		if len(rep.Checks) != 10 || statusOf(rep, oauth.CheckReplay).Status != oauth.CheckPassed {
 			t.Errorf("%s: checks %+v", form.name, rep.Checks)
 		}
 		if rep.UserName != "ALICE" || rep.IdPName != "Test IdP" {
@@ -87,9 +88,21 @@ func TestCheckAssertionReportsEveryCheck(t *testing.T) {
 		}
 	}
 
-	// The checker ran twice and recorded nothing: the assertion can still be used.
+	// The checker ran twice and recorded nothing: the assertion can still be
+	// used; once it has been, the checker reports the replay.
 	if err := f.st.UseAssertionID(ctx, f.idp.EntityID, "fresh-id", time.Now().Add(time.Hour)); err != nil {
 		t.Fatal(err)
+	}
+	goodID := regexp.MustCompile(`ID="([^"]+)"`).FindSubmatch(good)
+	if goodID == nil {
+		t.Fatal("no ID in the minted assertion")
+	}
+	if err := f.st.UseAssertionID(ctx, f.idp.EntityID, string(goodID[1]), time.Now().Add(time.Hour)); err != nil {
+		t.Fatalf("the checker used up the assertion ID: %v", err)
+	}
+	if rep, err := f.svc.CheckAssertion(ctx, string(good)); err != nil || statusOf(rep, oauth.CheckReplay).Status != oauth.CheckFailed ||
+		!strings.Contains(statusOf(rep, oauth.CheckReplay).Reason, "replay") {
+		t.Errorf("checker after the assertion was exchanged: %v %+v", err, rep)
 	}
 
 	bad := f.idp.Assertion(t, f.target, samltest.Options{NameID: "nobody", Unsigned: true, Mutate: func(a *saml.Assertion) {

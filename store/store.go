@@ -338,6 +338,9 @@ type Store interface {
 	// second record of the same issuer and ID gives ErrConflict (a replay);
 	// the same ID of another issuer does not.
 	UseAssertionID(ctx context.Context, issuer, id string, expiresAt time.Time) error
+	// AssertionIDUsed reports whether issuer's assertion ID is recorded (and
+	// not yet pruned), without recording it.
+	AssertionIDUsed(ctx context.Context, issuer, id string) (bool, error)
 
 	// Secret returns the value kept under name, creating it with gen on first
 	// use; concurrent first calls agree on one value.

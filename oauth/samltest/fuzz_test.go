@@ -71,6 +71,12 @@ func (m *memStore) UseAssertionID(_ context.Context, issuer, id string, _ time.T
 	return nil
 }
 
+func (m *memStore) AssertionIDUsed(_ context.Context, issuer, id string) (bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.used[issuer+"\x00"+id], nil
+}
+
 func (m *memStore) AppendAudit(context.Context, store.AuditEvent) error { return nil }
 
 // FuzzCheckAssertion feeds the assertion parser and validator mutations of

@@ -140,6 +140,18 @@ func (db *DB) UseAssertionID(ctx context.Context, issuer, id string, expiresAt t
 	return nil
 }
 
+// AssertionIDUsed reports whether issuer's assertion ID id is recorded, or
+// returns the driver's error.
+func (db *DB) AssertionIDUsed(ctx context.Context, issuer, id string) (bool, error) {
+	var used bool
+	err := db.db.QueryRowContext(ctx,
+		`SELECT EXISTS (SELECT 1 FROM used_assertions WHERE issuer = ? AND id = ?)`, issuer, id).Scan(&used)
+	if err != nil {
+		return false, wrap("assertion ID used", err)
+	}
+	return used, nil
+}
+
 // PruneExpired deletes, in one write transaction, the revocations,
 // authorization codes, refresh tokens and used assertion IDs that expired
 // before now (a record expiring at now is kept). It returns the driver's

@@ -145,7 +145,22 @@ func testUseConcurrent[T any](t *testing.T, s store.Store, k singleUse[T]) {
 
 func testUseAssertionID(t *testing.T, s store.Store) {
 	ctx := t.Context()
+	used, err := s.AssertionIDUsed(ctx, "idp-a", "_id1")
+	must(t, "AssertionIDUsed", err)
+	if used {
+		t.Error("AssertionIDUsed of an unrecorded ID = true")
+	}
 	must(t, "UseAssertionID", s.UseAssertionID(ctx, "idp-a", "_id1", at(1)))
+	for _, c := range []struct {
+		issuer, id string
+		want       bool
+	}{{"idp-a", "_id1", true}, {"idp-b", "_id1", false}, {"idp-a", "_ID1", false}} {
+		used, err := s.AssertionIDUsed(ctx, c.issuer, c.id)
+		must(t, "AssertionIDUsed", err)
+		if used != c.want {
+			t.Errorf("AssertionIDUsed(%q, %q) = %v, want %v", c.issuer, c.id, used, c.want)
+		}
+	}
 	wantErr(t, "UseAssertionID replayed", s.UseAssertionID(ctx, "idp-a", "_id1", at(1)), store.ErrConflict)
 	wantErr(t, "UseAssertionID replayed with another expiry",
 		s.UseAssertionID(ctx, "idp-a", "_id1", at(2)), store.ErrConflict)
