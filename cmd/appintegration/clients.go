@@ -431,21 +431,30 @@ func clientsDelete(ctx context.Context, args []string, stdout, stderr io.Writer,
 
 // parseWithID parses flags that may come before or after one CLIENT_ID argument.
 func parseWithID(fs *flag.FlagSet, args []string, cfg *Config) (string, error) {
+	// The flag package stops at the first argument that is not a flag, so the
+	// ID may stand before, between or after the flags: parse what follows it too.
 	var id string
-	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
-		id, args = args[0], args[1:]
-	}
-	if err := parseFlags(fs, args, cfg); err != nil {
-		return "", err
-	}
-	if id == "" && fs.NArg() > 0 {
-		id = fs.Arg(0)
-	} else if fs.NArg() > 0 {
-		return "", fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return "", err
+			}
+			return "", fmt.Errorf("%w: %v", errUsage, err)
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		if id != "" {
+			return "", fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))
+		}
+		id, args = fs.Arg(0), fs.Args()[1:]
 	}
 	if id == "" {
 		fs.Usage()
 		return "", fmt.Errorf("%w: CLIENT_ID is required", errUsage)
+	}
+	if err := cfg.finish(); err != nil {
+		return "", fmt.Errorf("%w: %v", errUsage, err)
 	}
 	return id, nil
 }

@@ -76,10 +76,12 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer, env 
 	if len(rest) > 0 {
 		sub = rest[0]
 	}
-	switch cmd {
-	case "-h", "--help", "help":
+	if cmd == "-h" || cmd == "--help" || cmd == "help" ||
+		((cmd == "clients" || cmd == "idps" || cmd == "saml" || cmd == "keys") && (sub == "-h" || sub == "--help" || sub == "help")) {
 		fmt.Fprint(stdout, usage)
 		return nil
+	}
+	switch cmd {
 	case "serve":
 		return serve(ctx, rest, stdout, stderr, env)
 	case "urls":

@@ -76,14 +76,30 @@ func (h *handler) verify(c echo.Context, scoped bool) (*oauth.AccessClaims, erro
 	if !slices.Contains(claims.Scopes(), store.AccessUserProvisioning) {
 		return nil, insufficient("The access token lacks the user_provisioning scope: use a client with User Provisioning access.")
 	}
+	if claims.UserName == "" {
+		return claims, nil // an API Access client's own token: its Access decides
+	}
+	// A token in a user's name is only as good as the user's roles now: a
+	// user demoted since the token was issued loses SCIM access at once.
+	u, err := h.store.GetUser(ctx, claims.Subject)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return nil, err
+	}
 	if claims.GrantType == oauth.GrantTypeSAML2Bearer {
-		u, err := h.store.GetUserByName(ctx, claims.UserName)
-		if err != nil && !errors.Is(err, store.ErrNotFound) {
-			return nil, err
-		}
 		if err != nil || !oauth.IsAdministrator(u) {
 			return nil, insufficient("User provisioning with a SAML2.0 bearer token needs a user with the DW Administrator role.")
 		}
+		return claims, nil
+	}
+	if err != nil {
+		return nil, insufficient("The user this token names no longer exists.")
+	}
+	catalog, err := h.store.ListRoles(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !slices.Contains(oauth.UserScopes(catalog, u.Roles), store.AccessUserProvisioning) {
+		return nil, insufficient("The user this token names no longer holds a role that grants user_provisioning.")
 	}
 	return claims, nil
 }

@@ -428,7 +428,13 @@ func sameValue(a, b any) bool {
 	if ka != "" && ka == kb {
 		return true
 	}
-	return (ka != "" && displayKey(b) == ka) || (kb != "" && displayKey(a) == kb)
+	if (ka != "" && displayKey(b) == ka) || (kb != "" && displayKey(a) == kb) {
+		return true
+	}
+	// A role named only by its display name on one side ({"display":"DW
+	// Viewer"}, as some connectors send removals) matches by display name.
+	da, db := displayKey(a), displayKey(b)
+	return (ka == "" || kb == "") && da != "" && da == db
 }
 
 // valueKey is the "value" of a complex value (or a plain string), lower case.

@@ -183,6 +183,9 @@ func TestListFilterSortPage(t *testing.T) {
 		{"startIndex=2&count=2", "Bob,carol"},
 		{"startIndex=5&count=10", "erin"},
 		{"startIndex=9", ""},
+		{"startIndex=9223372036854775807", ""},                            // no overflow
+		{"startIndex=9223372036854775807&" + q(`userName pr`), ""},        // nor with a filter
+		{"startIndex=2&count=9223372036854775807", "Bob,carol,dave,erin"}, // nor with a huge count
 		{"startIndex=-3&count=1", "alice"},
 		{"count=0", ""},
 	} {

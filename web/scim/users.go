@@ -89,7 +89,8 @@ func (h *handler) runQuery(ctx context.Context, q listQuery) (listResponse, erro
 	if q.filter == nil && q.sortBy == nil {
 		// The store's order (userName) is the answer: map only the page.
 		resp.TotalResults = len(users)
-		for _, u := range users[min(from, len(users)):min(from+q.count, len(users))] {
+		lo, hi := pageBounds(from, q.count, len(users))
+		for _, u := range users[lo:hi] {
 			resp.Resources = append(resp.Resources, q.proj.apply(toResource(u, cat, h.location(u.ID))))
 		}
 		resp.ItemsPerPage = len(resp.Resources)
@@ -106,7 +107,8 @@ func (h *handler) runQuery(ctx context.Context, q listQuery) (listResponse, erro
 		sortResources(all, *q.sortBy, q.descending)
 	}
 	resp.TotalResults = len(all)
-	for _, r := range all[min(from, len(all)):min(from+q.count, len(all))] {
+	lo, hi := pageBounds(from, q.count, len(all))
+	for _, r := range all[lo:hi] {
 		resp.Resources = append(resp.Resources, q.proj.apply(r))
 	}
 	resp.ItemsPerPage = len(resp.Resources)
@@ -367,9 +369,8 @@ func (h *handler) patchUser(ctx context.Context, actor, id string, body []byte, 
 	return u, err
 }
 
-// deleteUser deletes a user. The If-Match check reads the user first; the
-// store has no conditional delete, so a change between the read and the
-// delete is not detected.
+// deleteUser deletes a user unless it is a technical user or If-Match names
+// another version; both are checked in the delete's own transaction.
 func (h *handler) deleteUser(ctx context.Context, actor, id, ifMatch string) error {
 	var userName string
 	// Checked inside the delete's transaction, so that neither a PUT nor a
@@ -395,6 +396,14 @@ func (h *handler) deleteUser(ctx context.Context, actor, id, ifMatch string) err
 	}
 	h.svc.Audit(ctx, actor, "user.deleted", userName, "SCIM")
 	return nil
+}
+
+// pageBounds returns the slice bounds of count items from the 0-based index
+// from in a list of n, without overflowing for a huge startIndex or count
+// (RFC 7644 §3.4.2.4: past the end is an empty page, not an error).
+func pageBounds(from, count, n int) (lo, hi int) {
+	lo = min(max(from, 0), n)
+	return lo, lo + min(max(count, 0), n-lo)
 }
 
 // etagMatches reports whether an If-Match or If-None-Match header value (a
