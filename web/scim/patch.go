@@ -47,6 +47,11 @@ func applyPatch(doc resource, req patchRequest) error {
 			return err
 		}
 	}
+	if _, ok := doc["active"]; !ok {
+		// Removing "active" deactivates: a user without it would otherwise
+		// be read as active again.
+		doc["active"] = false
+	}
 	return nil
 }
 

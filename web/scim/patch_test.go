@@ -43,6 +43,8 @@ func TestPatchOperations(t *testing.T) {
 			check: func(t *testing.T, u map[string]any) { want(t, len(asList(u["roles"])), 0) }},
 		{name: "remove a role by value, as Entra sends it", op: "Remove", path: "roles", value: `[{"value":"DW Viewer"}]`,
 			check: func(t *testing.T, u map[string]any) { want(t, len(asList(u["roles"])), 0) }},
+		{name: "remove active deactivates", op: "remove", path: "active",
+			check: func(t *testing.T, u map[string]any) { want(t, u["active"], false) }},
 		{name: "remove a role by its display name only", op: "remove", path: "roles", value: `[{"display":"DW Viewer"}]`,
 			check: func(t *testing.T, u map[string]any) { want(t, len(asList(u["roles"])), 0) }},
 		{name: "replace roles", op: "replace", path: "roles", value: `[{"value":"PROFILE:sap.dwc:DW_Administrator"}]`,
