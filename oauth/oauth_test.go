@@ -342,3 +342,21 @@ func TestClientChangesElsewhereSeenWithinASecond(t *testing.T) {
 		t.Error("a client deleted through this service still authenticates")
 	}
 }
+
+// TestBootstrapAdmin: the first start creates ADMIN with a generated password
+// that signs in; later starts create nobody.
+func TestBootstrapAdmin(t *testing.T) {
+	st := mustOpenStore(t)
+	svc := newService(t, st, oauth.AlgES256, &clock{t: time.Now()})
+	password, err := svc.BootstrapAdmin(context.Background(), "")
+	if err != nil || len(password) != 26 {
+		t.Fatalf("BootstrapAdmin: %q, %v", password, err)
+	}
+	u, err := svc.Authenticate(context.Background(), "admin", password)
+	if err != nil || !oauth.IsAdministrator(u) {
+		t.Fatalf("sign-in with the generated password: %v", err)
+	}
+	if again, err := svc.BootstrapAdmin(context.Background(), ""); err != nil || again != "" {
+		t.Errorf("second start: %q, %v; want no new administrator", again, err)
+	}
+}
