@@ -6,9 +6,6 @@ const TabUsers = "users"
 // pathUsers is the Users page; package web registers the route.
 const pathUsers = "/admin/users"
 
-// FieldUserSearch is the query parameter of the Users search.
-const FieldUserSearch = "q"
-
 // UsersPage is System › Administration › Users: the users provisioning
 // clients created, read-only, with a server-side search and paging.
 type UsersPage struct {
