@@ -31,6 +31,10 @@ func newCallback(t *testing.T) *callback {
 	t.Helper()
 	cb := &callback{}
 	cb.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/app/callback" {
+			http.NotFound(w, r) // e.g. a browser's /favicon.ico, which is no redirect
+			return
+		}
 		cb.mu.Lock()
 		cb.got = append(cb.got, r.URL.Query())
 		cb.mu.Unlock()
