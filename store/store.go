@@ -216,13 +216,35 @@ func (q PageQuery) Bounds() (offset, limit int) {
 	return max(q.Offset, 0), min(max(q.Limit, 1), MaxPageLimit)
 }
 
-// Store is the persistence contract. Every method takes a context first and is safe
-// for concurrent use. Lookups, updates and deletes of missing records return
-// errors wrapping ErrNotFound; writes that break a uniqueness rule return errors
-// wrapping ErrConflict and write nothing. IDs are compared exactly. Where a
-// comparison is case-insensitive, every backend folds ASCII letters; how it
-// folds others may differ.
+// Store is the persistence contract: every per-record interface below, plus
+// pruning and Close. Every method takes a context first and is safe for
+// concurrent use. Lookups, updates and deletes of missing records return
+// errors wrapping ErrNotFound; writes that break a uniqueness rule return
+// errors wrapping ErrConflict and write nothing. IDs are compared exactly.
+// Where a comparison is case-insensitive, every backend folds ASCII letters;
+// how it folds others may differ. Consumers that need only part of it take
+// the small interface they use.
 type Store interface {
+	ClientStore
+	RoleStore
+	UserStore
+	SigningKeyStore
+	TokenStore
+	IdentityProviderStore
+	AssertionStore
+	SecretStore
+	AuditStore
+
+	// PruneExpired deletes what expired before now (what expires at now is
+	// kept): revocations, authorization codes and refresh tokens (used or not),
+	// and used SAML assertion IDs.
+	PruneExpired(ctx context.Context, now time.Time) error
+
+	Close() error
+}
+
+// ClientStore keeps OAuth clients.
+type ClientStore interface {
 	// CreateClient gives ErrConflict when the ID, or a non-empty RequestID, is
 	// taken.
 	CreateClient(ctx context.Context, c Client) error
@@ -239,18 +261,30 @@ type Store interface {
 	// its result, keeping ID and CreatedAt; an error from fn aborts the update
 	// and is returned as is.
 	UpdateClient(ctx context.Context, id string, fn func(Client) (Client, error)) (Client, error)
+	// UpdateClientWithUser is UpdateClient for a client with a user of its own
+	// (a Technical User client): fn gets the client and the user its UserID
+	// names and both results are saved in one transaction, the user as
+	// UpdateUser saves it (Version one up; ID, CreatedAt and ClientID kept).
+	// ErrNotFound when the client is missing or names no existing user.
+	UpdateClientWithUser(ctx context.Context, id string, fn func(Client, User) (Client, User, error)) (Client, User, error)
 	// DeleteClient deletes the client and, in the same transaction, the user
 	// its UserID names, if there is one (a Technical User client's own user).
 	DeleteClient(ctx context.Context, id string) error
-
 	// CreateClientWithUser creates a Technical User client and its user in one
 	// transaction. It gives ErrConflict, and creates neither, when either
 	// exists: the client's ID or non-empty RequestID, or the user's ID or
 	// userName (case-insensitively), is taken. The user gets Version 1.
 	CreateClientWithUser(ctx context.Context, c Client, u User) error
+}
 
+// RoleStore reads the fixed role catalog.
+type RoleStore interface {
+	// ListRoles returns the catalog in catalog order.
 	ListRoles(ctx context.Context) ([]Role, error)
+}
 
+// UserStore keeps users.
+type UserStore interface {
 	// CreateUser creates u with Version 1, whatever u.Version is; ErrConflict
 	// when its ID or userName (case-insensitively) is taken.
 	CreateUser(ctx context.Context, u User) error
@@ -275,17 +309,20 @@ type Store interface {
 	// and CreatedAt; fn sees the current Version, so it can refuse a stale
 	// If-Match. ErrConflict when the new userName is taken.
 	UpdateUser(ctx context.Context, id string, fn func(User) (User, error)) (User, error)
-	// DeleteUser deletes the user and its roles and e-mail addresses.
-	// DeleteUser deletes the user after check, when not nil, has accepted it
-	// inside the same transaction (so that an If-Match or a rule about the user
-	// cannot be raced); check's error aborts the delete and is returned as is.
+	// DeleteUser deletes the user, with its roles and e-mail addresses, after
+	// check, when not nil, has accepted it inside the same transaction (so
+	// that an If-Match or a rule about the user cannot be raced); check's
+	// error aborts the delete and is returned as is.
 	DeleteUser(ctx context.Context, id string, check func(User) error) error
 	// CreateUserIfNoneHasRole creates u unless an active user already holds
 	// role, in one transaction; it reports whether u was created. Of concurrent
 	// callers at most one creates its user; a taken ID or userName is
 	// ErrConflict, not false.
 	CreateUserIfNoneHasRole(ctx context.Context, u User, role string) (bool, error)
+}
 
+// SigningKeyStore keeps the token signing keys.
+type SigningKeyStore interface {
 	// CreateSigningKey gives ErrConflict when the ID is taken.
 	CreateSigningKey(ctx context.Context, k SigningKey) error
 	// CreateSigningKeyIfNoneCurrent creates k unless a key of k.Algorithm that is
@@ -293,37 +330,43 @@ type Store interface {
 	// other callers, even in other processes; it reports whether k was created.
 	// Instances starting together on one empty store so create one first key.
 	CreateSigningKeyIfNoneCurrent(ctx context.Context, k SigningKey) (bool, error)
+	// ListSigningKeys returns every key, oldest (by CreatedAt) first.
 	ListSigningKeys(ctx context.Context) ([]SigningKey, error)
 	// UpdateSigningKey applies fn inside one transaction and saves its result,
 	// keeping ID and CreatedAt.
 	UpdateSigningKey(ctx context.Context, id string, fn func(SigningKey) (SigningKey, error)) (SigningKey, error)
 	DeleteSigningKey(ctx context.Context, id string) error
+}
 
+// TokenStore keeps what makes tokens single use or revocable: revocations,
+// authorization codes and refresh tokens.
+type TokenStore interface {
 	// RevokeToken records r. A token family is revoked with its family ID as
 	// r.TokenID. Revoking a revoked token again is no error and changes nothing.
 	RevokeToken(ctx context.Context, r Revocation) error
 	// IsRevoked reports whether tokenID (a jti or a family ID) is revoked,
 	// comparing it exactly.
 	IsRevoked(ctx context.Context, tokenID string) (bool, error)
-	// PruneExpired deletes what expired before now (what expires at now is
-	// kept): revocations, authorization codes and refresh tokens (used or not),
-	// and used SAML assertion IDs.
-	PruneExpired(ctx context.Context, now time.Time) error
 
 	// CreateAuthCode gives ErrConflict when the ID is taken.
 	CreateAuthCode(ctx context.Context, c AuthCode) error
 	// UseAuthCode marks the code with id, issued to clientID, used at now and
 	// returns it. A code that was already used is returned with ErrConflict (so
 	// that the caller can revoke what its first use issued); an unknown code, or
-	// one of another client, gives ErrNotFound and stays as it was.
+	// one of another client, gives ErrNotFound, the zero AuthCode, and stays as
+	// it was. A zero now is an error that changes nothing.
 	UseAuthCode(ctx context.Context, id, clientID string, now time.Time) (AuthCode, error)
 
+	// CreateRefreshToken gives ErrConflict when the ID is taken.
 	CreateRefreshToken(ctx context.Context, t RefreshToken) error
-	// UseRefreshToken marks the token with id, issued to clientID, used at now
-	// and returns it, with ErrConflict when it was used before; an unknown token,
-	// or one of another client, gives ErrNotFound and stays as it was.
+	// UseRefreshToken is UseAuthCode for refresh tokens.
 	UseRefreshToken(ctx context.Context, id, clientID string, now time.Time) (RefreshToken, error)
+}
 
+// IdentityProviderStore keeps the trusted SAML identity providers.
+type IdentityProviderStore interface {
+	// CreateIdentityProvider gives ErrConflict when the ID, a non-empty
+	// EntityID, or the Name or ProviderName (each case-insensitively) is taken.
 	CreateIdentityProvider(ctx context.Context, p IdentityProvider) error
 	GetIdentityProvider(ctx context.Context, id string) (IdentityProvider, error)
 	// ListIdentityProviders returns every provider, oldest (by CreatedAt) first.
@@ -333,7 +376,10 @@ type Store interface {
 	// CreateIdentityProvider apply.
 	UpdateIdentityProvider(ctx context.Context, id string, fn func(IdentityProvider) (IdentityProvider, error)) (IdentityProvider, error)
 	DeleteIdentityProvider(ctx context.Context, id string) error
+}
 
+// AssertionStore records used SAML assertion IDs, against replays.
+type AssertionStore interface {
 	// UseAssertionID records a SAML assertion ID of issuer until expiresAt; a
 	// second record of the same issuer and ID gives ErrConflict (a replay);
 	// the same ID of another issuer does not.
@@ -341,11 +387,18 @@ type Store interface {
 	// AssertionIDUsed reports whether issuer's assertion ID is recorded (and
 	// not yet pruned), without recording it.
 	AssertionIDUsed(ctx context.Context, issuer, id string) (bool, error)
+}
 
+// SecretStore keeps named values the server generates once, such as the
+// console's session keys.
+type SecretStore interface {
 	// Secret returns the value kept under name, creating it with gen on first
 	// use; concurrent first calls agree on one value.
 	Secret(ctx context.Context, name string, gen func() ([]byte, error)) ([]byte, error)
+}
 
+// AuditStore keeps the audit log.
+type AuditStore interface {
 	// AppendAudit appends e; e.ID is ignored and the store assigns a new one,
 	// greater than every ID assigned before.
 	AppendAudit(ctx context.Context, e AuditEvent) error
@@ -354,8 +407,6 @@ type Store interface {
 	// most f.Limit of them; 100 when f.Limit is not positive, never more than
 	// 1000.
 	ListAudit(ctx context.Context, f AuditFilter) ([]AuditEvent, error)
-
-	Close() error
 }
 
 // Role values of the catalog that the code relies on.

@@ -186,3 +186,49 @@ func scanClient(row pgx.Row) (store.Client, error) {
 	c.CreatedAt, c.UpdatedAt = decodeTime(created), decodeTime(updated)
 	return c, nil
 }
+
+// UpdateClientWithUser locks the client and the user its UserID names, applies
+// fn and saves both results, in one transaction. It returns an error wrapping
+// store.ErrNotFound when either is missing.
+func (db *DB) UpdateClientWithUser(ctx context.Context, id string, fn func(store.Client, store.User) (store.Client, store.User, error)) (store.Client, store.User, error) {
+	var (
+		savedC store.Client
+		savedU store.User
+		fnErr  error
+	)
+	err := db.inTx(ctx, func(tx pgx.Tx) error {
+		oldC, err := getClient(ctx, tx, id, " FOR UPDATE")
+		if err != nil {
+			return err
+		}
+		oldU, err := getUser(ctx, tx, oldC.UserID, " FOR UPDATE")
+		if err != nil {
+			return err
+		}
+		c, u, err := fn(oldC, oldU)
+		if err != nil {
+			fnErr = err
+			return err
+		}
+		c.ID, c.CreatedAt = oldC.ID, oldC.CreatedAt
+		u.ID, u.CreatedAt, u.ClientID, u.Version = oldU.ID, oldU.CreatedAt, oldU.ClientID, oldU.Version+1
+		if err := updateClient(ctx, tx, c); err != nil {
+			return err
+		}
+		if err := updateUser(ctx, tx, u); err != nil {
+			return err
+		}
+		if savedC, err = getClient(ctx, tx, id, ""); err != nil {
+			return err
+		}
+		savedU, err = getUser(ctx, tx, u.ID, "")
+		return err
+	})
+	if fnErr != nil {
+		return store.Client{}, store.User{}, fnErr
+	}
+	if err != nil {
+		return store.Client{}, store.User{}, wrap("update client with user", err)
+	}
+	return savedC, savedU, nil
+}

@@ -233,3 +233,44 @@ func scanClient(s scanner) (store.Client, error) {
 	c.CreatedAt, c.UpdatedAt = decodeTime(created), decodeTime(updated)
 	return c, nil
 }
+
+// UpdateClientWithUser reads the client and the user its UserID names, applies
+// fn and saves both results, in one write transaction. It returns an error
+// wrapping store.ErrNotFound when either is missing.
+func (db *DB) UpdateClientWithUser(ctx context.Context, id string, fn func(store.Client, store.User) (store.Client, store.User, error)) (store.Client, store.User, error) {
+	tx, err := db.db.BeginTx(ctx, nil)
+	if err != nil {
+		return store.Client{}, store.User{}, wrap("update client with user", err)
+	}
+	defer tx.Rollback()
+	oldC, err := getClient(ctx, tx, id)
+	if err != nil {
+		return store.Client{}, store.User{}, wrap("update client with user", err)
+	}
+	oldU, err := getUser(ctx, tx, oldC.UserID)
+	if err != nil {
+		return store.Client{}, store.User{}, wrap("update client with user", err)
+	}
+	c, u, err := fn(oldC, oldU)
+	if err != nil {
+		return store.Client{}, store.User{}, err
+	}
+	c.ID, c.CreatedAt = oldC.ID, oldC.CreatedAt
+	u.ID, u.CreatedAt, u.ClientID, u.Version = oldU.ID, oldU.CreatedAt, oldU.ClientID, oldU.Version+1
+	if err := updateClient(ctx, tx, c); err != nil {
+		return store.Client{}, store.User{}, wrap("update client with user", err)
+	}
+	if err := updateUser(ctx, tx, u); err != nil {
+		return store.Client{}, store.User{}, wrap("update client with user", err)
+	}
+	if c, err = getClient(ctx, tx, id); err != nil {
+		return store.Client{}, store.User{}, wrap("update client with user", err)
+	}
+	if u, err = getUser(ctx, tx, u.ID); err != nil {
+		return store.Client{}, store.User{}, wrap("update client with user", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return store.Client{}, store.User{}, wrap("update client with user", err)
+	}
+	return c, u, nil
+}

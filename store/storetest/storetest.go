@@ -54,6 +54,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"CreateClientWithUser", testCreateClientWithUser},
 		{"CreateClientWithUserConflict", testCreateClientWithUserConflict},
 		{"DeleteClientDeletesUser", testDeleteClientDeletesUser},
+		{"UpdateClientWithUser", testUpdateClientWithUser},
 		{"TimePrecision", testTimePrecision},
 
 		{"ListRoles", testListRoles},

@@ -114,3 +114,61 @@ func testDeleteClientDeletesUser(t *testing.T, s store.Store) {
 	must(t, "ListUsers", err)
 	equalList(t, "ListUsers after deleting clients", users, []store.User{human, goneUser}, normUser)
 }
+
+func testUpdateClientWithUser(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	c, u := newTechnicalUser("c1", "TU_ONE")
+	must(t, "CreateClientWithUser", s.CreateClientWithUser(ctx, c, u))
+
+	gotC, gotU, err := s.UpdateClientWithUser(ctx, c.ID, func(oc store.Client, ou store.User) (store.Client, store.User, error) {
+		equal(t, "client passed to fn", oc, c, normClient)
+		u.Version = 1
+		equal(t, "user passed to fn", ou, u, normUser)
+		oc.ID, oc.CreatedAt, oc.Name = "other", at(50), "Renamed"
+		ou.ID, ou.CreatedAt, ou.ClientID = "other", at(50), "other"
+		ou.Roles, ou.DisplayName, ou.Version = []string{store.RoleAdministrator, store.RoleViewer}, "Renamed", 40
+		return oc, ou, nil
+	})
+	must(t, "UpdateClientWithUser", err)
+	wantC, wantU := c, u
+	wantC.Name = "Renamed"
+	wantU.Roles, wantU.DisplayName, wantU.Version = []string{store.RoleAdministrator, store.RoleViewer}, "Renamed", 2
+	equal(t, "UpdateClientWithUser client", gotC, wantC, normClient)
+	equal(t, "UpdateClientWithUser user", gotU, wantU, normUser)
+	stored, err := s.GetClient(ctx, c.ID)
+	must(t, "GetClient", err)
+	equal(t, "GetClient after update", stored, wantC, normClient)
+	storedU, err := s.GetUser(ctx, u.ID)
+	must(t, "GetUser", err)
+	equal(t, "GetUser after update", storedU, wantU, normUser)
+
+	// An error from fn writes neither record.
+	_, _, err = s.UpdateClientWithUser(ctx, c.ID, func(oc store.Client, ou store.User) (store.Client, store.User, error) {
+		oc.Name, ou.DisplayName = "lost", "lost"
+		return oc, ou, errTest
+	})
+	wantErr(t, "UpdateClientWithUser with failing fn", err, errTest)
+	stored, err = s.GetClient(ctx, c.ID)
+	must(t, "GetClient", err)
+	equal(t, "GetClient after failed update", stored, wantC, normClient)
+	storedU, err = s.GetUser(ctx, u.ID)
+	must(t, "GetUser", err)
+	equal(t, "GetUser after failed update", storedU, wantU, normUser)
+
+	// A missing client, or a client without its user, is ErrNotFound.
+	called := false
+	fn := func(oc store.Client, ou store.User) (store.Client, store.User, error) {
+		called = true
+		return oc, ou, nil
+	}
+	_, _, err = s.UpdateClientWithUser(ctx, "missing", fn)
+	wantErr(t, "UpdateClientWithUser of a missing client", err, store.ErrNotFound)
+	plain := newClient("plain")
+	plain.UserID = ""
+	must(t, "CreateClient", s.CreateClient(ctx, plain))
+	_, _, err = s.UpdateClientWithUser(ctx, plain.ID, fn)
+	wantErr(t, "UpdateClientWithUser of a client without a user", err, store.ErrNotFound)
+	if called {
+		t.Error("UpdateClientWithUser called fn without a client and its user")
+	}
+}
