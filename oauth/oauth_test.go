@@ -13,7 +13,7 @@ import (
 
 	"github.com/appintegration/appintegration/oauth"
 	"github.com/appintegration/appintegration/store"
-	"github.com/appintegration/appintegration/store/sqlite"
+	"github.com/appintegration/appintegration/store/sqlstore"
 )
 
 // clock is a settable time source.
@@ -36,7 +36,7 @@ func (c *clock) Add(d time.Duration) {
 
 func mustOpenStore(t testing.TB) store.Store {
 	t.Helper()
-	st, err := sqlite.Open(context.Background(), ":memory:")
+	st, err := sqlstore.Open(context.Background(), ":memory:")
 	if err != nil {
 		t.Fatal(err)
 	}

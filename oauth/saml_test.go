@@ -12,7 +12,7 @@ import (
 	"github.com/appintegration/appintegration/oauth"
 	"github.com/appintegration/appintegration/oauth/samltest"
 	"github.com/appintegration/appintegration/store"
-	"github.com/appintegration/appintegration/store/sqlite"
+	"github.com/appintegration/appintegration/store/sqlstore"
 )
 
 const samlBaseURL = "https://auth.example.com"
@@ -28,7 +28,7 @@ type samlFixture struct {
 func newSAMLFixture(t testing.TB) *samlFixture {
 	t.Helper()
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, ":memory:")
+	st, err := sqlstore.Open(ctx, ":memory:")
 	if err != nil {
 		t.Fatal(err)
 	}

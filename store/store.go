@@ -1,9 +1,9 @@
 // Package store holds the records App Integration keeps, the Store interface every
 // backend implements, and the errors backends return.
 //
-// Backends live in sub-packages (store/sqlite) and import only this package; the
-// conformance suite in store/storetest runs against every one of them and
-// enforces, besides what each method says:
+// The backend lives in a sub-package (store/sqlstore, on SQLite and PostgreSQL)
+// and imports only this package; the conformance suite in store/storetest runs
+// against it on every engine and enforces, besides what each method says:
 //
 //   - Times keep their instant to the microsecond (finer digits may be
 //     truncated or rounded) and come back in UTC; the zero time comes back as

@@ -22,7 +22,7 @@ import (
 
 	"github.com/appintegration/appintegration/oauth"
 	"github.com/appintegration/appintegration/store"
-	"github.com/appintegration/appintegration/store/sqlite"
+	"github.com/appintegration/appintegration/store/sqlstore"
 	"github.com/appintegration/appintegration/web"
 )
 
@@ -70,7 +70,7 @@ func newTestServer(t testing.TB, opts ...func(*testOptions)) *testServer {
 	}
 	ctx := context.Background()
 	dbPath := filepath.Join(t.TempDir(), "appintegration.db")
-	st, err := sqlite.Open(ctx, dbPath)
+	st, err := sqlstore.Open(ctx, dbPath)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -41,7 +41,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/appintegration/appintegration/store"
-	"github.com/appintegration/appintegration/store/sqlite"
+	"github.com/appintegration/appintegration/store/sqlstore"
 )
 
 func main() {
@@ -228,7 +228,7 @@ func startPrintingAddr(cmd *exec.Cmd) (string, error) {
 // seedUsers writes n users straight into a new data dir's database.
 func seedUsers(data string, n int) error {
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(data, "appintegration.db"))
+	st, err := sqlstore.Open(ctx, filepath.Join(data, "appintegration.db"))
 	if err != nil {
 		return err
 	}

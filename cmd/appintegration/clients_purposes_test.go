@@ -11,7 +11,7 @@ import (
 
 	"github.com/appintegration/appintegration/oauth"
 	"github.com/appintegration/appintegration/store"
-	"github.com/appintegration/appintegration/store/sqlite"
+	"github.com/appintegration/appintegration/store/sqlstore"
 )
 
 func runCLI(t *testing.T, args ...string) (string, error) {
@@ -57,7 +57,7 @@ func TestCLIPurposes(t *testing.T) {
 
 	// Expire it behind the CLI's back, then extend it.
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(data, "appintegration.db"))
+	st, err := sqlstore.Open(ctx, filepath.Join(data, "appintegration.db"))
 	if err != nil {
 		t.Fatal(err)
 	}

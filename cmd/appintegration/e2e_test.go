@@ -25,7 +25,7 @@ import (
 	"github.com/PuerkitoBio/goquery"
 
 	"github.com/appintegration/appintegration/oauth"
-	"github.com/appintegration/appintegration/store/sqlite"
+	"github.com/appintegration/appintegration/store/sqlstore"
 )
 
 var (
@@ -326,7 +326,7 @@ func TestCrashSafety(t *testing.T) {
 	t.Logf("%d client and %d user creations answered before SIGKILL, %d clients after restart", len(answered), len(users), len(listed))
 
 	srv.kill()
-	st, err := sqlite.Open(context.Background(), filepath.Join(data, "appintegration.db"))
+	st, err := sqlstore.Open(context.Background(), filepath.Join(data, "appintegration.db"))
 	if err != nil {
 		t.Fatal(err)
 	}

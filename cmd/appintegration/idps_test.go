@@ -14,7 +14,7 @@ import (
 	"github.com/appintegration/appintegration/oauth"
 	"github.com/appintegration/appintegration/oauth/samltest"
 	"github.com/appintegration/appintegration/store"
-	"github.com/appintegration/appintegration/store/sqlite"
+	"github.com/appintegration/appintegration/store/sqlstore"
 )
 
 // runCLIStatus runs the built command and returns its output and exit status.
@@ -74,7 +74,7 @@ func TestCLIIdentityProvidersAndSAMLCheck(t *testing.T) {
 		t.Errorf("list: exit %d\n%s", code, out)
 	}
 
-	st, err := sqlite.Open(context.Background(), filepath.Join(data, "appintegration.db"))
+	st, err := sqlstore.Open(context.Background(), filepath.Join(data, "appintegration.db"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,13 +12,11 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
 
 	"github.com/appintegration/appintegration/oauth"
 	"github.com/appintegration/appintegration/store"
-	"github.com/appintegration/appintegration/store/postgres"
-	"github.com/appintegration/appintegration/store/sqlite"
+	"github.com/appintegration/appintegration/store/sqlstore"
 )
 
 const usage = `appintegration — OAuth 2.0 authorization server and admin console
@@ -156,15 +154,7 @@ func parseFlags(fs *flag.FlagSet, args []string, cfg *Config) error {
 // openService opens the store named by cfg and the token service on it. The
 // caller closes the store.
 func openService(ctx context.Context, cfg Config, log *slog.Logger) (store.Store, *oauth.Service, error) {
-	var (
-		st  store.Store
-		err error
-	)
-	if isPostgresURL(cfg.DB) {
-		st, err = postgres.Open(ctx, cfg.DB)
-	} else {
-		st, err = sqlite.Open(ctx, cfg.DB)
-	}
+	st, err := sqlstore.Open(ctx, cfg.DB)
 	if err != nil {
 		return nil, nil, fmt.Errorf("open database %s: %w", dbLabel(cfg.DB), err)
 	}
@@ -176,17 +166,11 @@ func openService(ctx context.Context, cfg Config, log *slog.Logger) (store.Store
 	return st, svc, nil
 }
 
-// isPostgresURL reports whether --db names a PostgreSQL database rather than a
-// SQLite file.
-func isPostgresURL(db string) bool {
-	return strings.HasPrefix(db, "postgres://") || strings.HasPrefix(db, "postgresql://")
-}
-
 // dbLabel names the database for logs and errors: a SQLite path as it is, a
 // PostgreSQL URL by host and database only, so that no password (in the
 // user info or the query) is ever written out.
 func dbLabel(db string) string {
-	if !isPostgresURL(db) {
+	if !sqlstore.IsPostgresURL(db) {
 		return db
 	}
 	u, err := url.Parse(db)

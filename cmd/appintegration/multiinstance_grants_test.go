@@ -15,7 +15,7 @@ import (
 	"github.com/appintegration/appintegration/oauth"
 	"github.com/appintegration/appintegration/oauth/samltest"
 	"github.com/appintegration/appintegration/store"
-	"github.com/appintegration/appintegration/store/postgres"
+	"github.com/appintegration/appintegration/store/sqlstore"
 )
 
 // cli runs the command line configured as the cluster's instances are, and
@@ -53,7 +53,7 @@ func TestTwoInstancesShareGrantState(t *testing.T) {
 		var cl cliClient
 		c.cli(t, &cl, "clients", "create", "--name", "SAML via A", "--access", "user_provisioning", "--grant", "saml2_bearer")
 
-		st, err := postgres.Open(t.Context(), c.db)
+		st, err := sqlstore.Open(t.Context(), c.db)
 		if err != nil {
 			t.Fatal(err)
 		}

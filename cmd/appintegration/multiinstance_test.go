@@ -22,9 +22,8 @@ import (
 
 	"github.com/appintegration/appintegration/oauth"
 	"github.com/appintegration/appintegration/store"
-	"github.com/appintegration/appintegration/store/postgres"
-	"github.com/appintegration/appintegration/store/postgres/pgtest"
-	"github.com/appintegration/appintegration/store/sqlite"
+	"github.com/appintegration/appintegration/store/sqlstore/pgtest"
+	"github.com/appintegration/appintegration/store/sqlstore"
 )
 
 // lbBaseURL is the one --base-url of both instances: the public URL of the
@@ -390,11 +389,11 @@ func TestConcurrentInitOneSigningKey(t *testing.T) {
 	backends := map[string]func(t *testing.T) (open func() (store.Store, error)){
 		"SQLite": func(t *testing.T) func() (store.Store, error) {
 			path := filepath.Join(t.TempDir(), "app.db")
-			return func() (store.Store, error) { return sqlite.Open(t.Context(), path) }
+			return func() (store.Store, error) { return sqlstore.Open(t.Context(), path) }
 		},
 		"PostgreSQL": func(t *testing.T) func() (store.Store, error) {
 			url := pgtest.URL(t)
-			return func() (store.Store, error) { return postgres.Open(t.Context(), url) }
+			return func() (store.Store, error) { return sqlstore.Open(t.Context(), url) }
 		},
 	}
 	for name, backend := range backends {

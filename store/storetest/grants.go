@@ -67,14 +67,17 @@ func testUse[T any](t *testing.T, s store.Store, k singleUse[T]) {
 	must(t, "create "+k.kind, k.create(ctx, s, rec))
 	must(t, "create "+k.kind, k.create(ctx, s, other))
 
-	// A use by another client finds nothing and leaves the record unused.
-	_, err := k.use(ctx, s, "r1", "another-client", at(4))
+	// A use by another client finds nothing, returns the zero record (it
+	// must not learn the code's family or user) and leaves it unused.
+	var zero T
+	got, err := k.use(ctx, s, "r1", "another-client", at(4))
 	wantErr(t, "use of a "+k.kind+" by another client", err, store.ErrNotFound)
+	equal(t, "use of a "+k.kind+" by another client returns", got, zero, k.norm)
 
 	// Expiry is the caller's to check: a use after ExpiresAt still succeeds.
 	first := at(5)
 	want := k.withUse(rec, first)
-	got, err := k.use(ctx, s, "r1", k.client(rec), first)
+	got, err = k.use(ctx, s, "r1", k.client(rec), first)
 	must(t, "first use of "+k.kind, err)
 	equal(t, "first use of "+k.kind, got, want, k.norm)
 	if loc := k.usedAt(got).Location(); loc != time.UTC {
@@ -92,8 +95,9 @@ func testUse[T any](t *testing.T, s store.Store, k singleUse[T]) {
 	must(t, "use of another "+k.kind, err)
 	equal(t, "use of another "+k.kind, got, k.withUse(other, at(7)), k.norm)
 
-	_, err = k.use(ctx, s, "missing", k.client(rec), at(5))
+	got, err = k.use(ctx, s, "missing", k.client(rec), at(5))
 	wantErr(t, "use of a missing "+k.kind, err, store.ErrNotFound)
+	equal(t, "use of a missing "+k.kind+" returns", got, zero, k.norm)
 	_, err = k.use(ctx, s, "R1", k.client(rec), at(5))
 	wantErr(t, "use of a "+k.kind+" by an ID differing in case", err, store.ErrNotFound)
 

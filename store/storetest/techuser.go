@@ -113,6 +113,17 @@ func testDeleteClientDeletesUser(t *testing.T, s store.Store) {
 	users, err = s.ListUsers(ctx)
 	must(t, "ListUsers", err)
 	equalList(t, "ListUsers after deleting clients", users, []store.User{human, goneUser}, normUser)
+
+	// Only the client's own user goes: a UserID that names a user of
+	// another client, or of none, leaves that user alone.
+	stray := newClient("stray")
+	stray.UserID = human.ID
+	must(t, "CreateClient", s.CreateClient(ctx, stray))
+	must(t, "DeleteClient of a client naming another's user", s.DeleteClient(ctx, stray.ID))
+	users, err = s.ListUsers(ctx)
+	must(t, "ListUsers", err)
+	equalList(t, "ListUsers after deleting a client naming a user not its own", users, []store.User{human, goneUser}, normUser)
+	wantErr(t, "DeleteClient of a deleted client", s.DeleteClient(ctx, stray.ID), store.ErrNotFound)
 }
 
 func testUpdateClientWithUser(t *testing.T, s store.Store) {

@@ -20,7 +20,7 @@ import (
 
 	"github.com/appintegration/appintegration/oauth"
 	"github.com/appintegration/appintegration/store"
-	"github.com/appintegration/appintegration/store/sqlite"
+	"github.com/appintegration/appintegration/store/sqlstore"
 	"github.com/appintegration/appintegration/web"
 )
 
@@ -53,7 +53,7 @@ func (s *syncBuffer) String() string {
 func newEnv(t *testing.T) *env {
 	t.Helper()
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "appintegration.db"))
+	st, err := sqlstore.Open(ctx, filepath.Join(t.TempDir(), "appintegration.db"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -77,3 +77,16 @@ func exec(t testing.TB, dsn, sql string) {
 		t.Fatalf("%s: %v", sql, err)
 	}
 }
+
+// Available reports whether the PostgreSQL tests can run. When they cannot
+// and CI=true, where they must, it fails t.
+func Available(t testing.TB) bool {
+	t.Helper()
+	if os.Getenv(EnvURL) != "" {
+		return true
+	}
+	if os.Getenv("CI") == "true" {
+		t.Fatal(ciMessage)
+	}
+	return false
+}

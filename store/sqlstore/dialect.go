@@ -1,0 +1,206 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/stdlib"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+// dialect is what differs between the engines; every query is shared.
+type dialect struct {
+	name string
+	// migrations holds the engine's numbered .sql files.
+	migrations fs.FS
+	// forUpdate ends a SELECT that reads a row a transaction will change:
+	// PostgreSQL locks the row; SQLite's transactions hold the database's
+	// write lock from BEGIN, so it needs nothing.
+	forUpdate string
+	// lock serialises transactions that check before they write ("create
+	// unless one exists"), across processes, until the transaction ends. The
+	// key is a class and a name.
+	lock func(ctx context.Context, tx *sql.Tx, class int32, name string) error
+	// connect makes the pool's first connection.
+	connect func(ctx context.Context, db *sql.DB) error
+	// isUniqueViolation recognises the error of a broken UNIQUE or PRIMARY KEY.
+	isUniqueViolation func(error) bool
+}
+
+//go:embed migrations
+var migrationFiles embed.FS
+
+func migrationsOf(engine string) fs.FS {
+	sub, err := fs.Sub(migrationFiles, "migrations/"+engine)
+	if err != nil {
+		panic(err) // the embedded tree is fixed at build time
+	}
+	return sub
+}
+
+// Lock classes of dialect.lock. PostgreSQL's advisory locks are database-wide,
+// so they also serialise instances using different schemas of one database,
+// which costs nothing but a short wait.
+const (
+	lockMigrate    int32 = 0x61700001
+	lockRoleHolder int32 = 0x61700002
+	lockSigningKey int32 = 0x61700003
+)
+
+// SQLite.
+
+// sqliteParams are applied by the driver to every pooled connection.
+// busy_timeout lets a writer wait for another (also in another process)
+// instead of failing; _txlock=immediate makes every transaction take the
+// write lock at BEGIN, so two never deadlock upgrading a read lock; times are
+// written as unix microseconds.
+const sqliteParams = "_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)" +
+	"&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_txlock=immediate" +
+	"&_time_integer_format=unix_micro"
+
+// busyTimeout is how long a connection waits for another one's lock; it
+// matches the busy_timeout pragma.
+const busyTimeout = 10 * time.Second
+
+var sqliteDialect = &dialect{
+	name:       "sqlite",
+	migrations: migrationsOf("sqlite"),
+	lock:       func(context.Context, *sql.Tx, int32, string) error { return nil },
+	connect:    connectSQLite,
+	isUniqueViolation: func(err error) bool {
+		se := (*sqlite.Error)(nil)
+		return errors.As(err, &se) &&
+			(se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || se.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY)
+	},
+}
+
+// OpenSQLite opens (creating it and its parent directory, mode 0700, if
+// needed) the SQLite database at path, or a private in-memory database when
+// path is Memory, in WAL mode, and applies the migrations it has not applied
+// yet. It is safe for several processes to open one new file at once.
+func OpenSQLite(ctx context.Context, path string) (*DB, error) {
+	if path == "" {
+		return nil, errors.New("sqlite: open: empty path")
+	}
+	// The driver splits the DSN at the first '?'.
+	if strings.Contains(path, "?") {
+		return nil, fmt.Errorf("sqlite: open %q: path must not contain '?'", path)
+	}
+	memory := path == Memory
+	if !memory {
+		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+			return nil, fmt.Errorf("sqlite: open: %w", err)
+		}
+	}
+	sdb, err := sql.Open("sqlite", path+"?"+sqliteParams)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: open %q: %w", path, err)
+	}
+	if memory {
+		// Every connection to ":memory:" is its own database: keep exactly one.
+		sdb.SetMaxOpenConns(1)
+		sdb.SetMaxIdleConns(1)
+		sdb.SetConnMaxLifetime(0)
+		sdb.SetConnMaxIdleTime(0)
+	}
+	db, err := open(ctx, sdb, sqliteDialect)
+	if err != nil {
+		return nil, fmt.Errorf("%w (%s)", err, path)
+	}
+	return db, nil
+}
+
+// connectSQLite makes the pool's first connection, retrying while it fails
+// with SQLITE_BUSY. Switching a new file to WAL (the journal_mode pragma run
+// on every new connection) needs an exclusive lock and fails at once, without
+// waiting busy_timeout, while another connection (also in another process)
+// holds a lock; once the file is in WAL mode the pragma changes nothing.
+func connectSQLite(ctx context.Context, sdb *sql.DB) error {
+	deadline := time.Now().Add(busyTimeout)
+	for {
+		err := sdb.PingContext(ctx)
+		se := (*sqlite.Error)(nil)
+		busy := errors.As(err, &se) && se.Code()&0xff == sqlite3.SQLITE_BUSY
+		if err == nil || !busy || time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+}
+
+// IntegrityCheck runs SQLite's PRAGMA integrity_check and returns an error
+// listing the problems it reports, or the error that kept it from running. On
+// PostgreSQL, which checks itself, it returns nil.
+func (db *DB) IntegrityCheck(ctx context.Context) error {
+	if db.d != sqliteDialect {
+		return nil
+	}
+	problems, err := queryList(ctx, db.db, func(s scanner) (string, error) {
+		var line string
+		return line, s.Scan(&line)
+	}, "PRAGMA integrity_check")
+	if err != nil {
+		return db.wrap("integrity check", err)
+	}
+	if len(problems) != 1 || problems[0] != "ok" {
+		return fmt.Errorf("sqlite: integrity check: %s", strings.Join(problems, "; "))
+	}
+	return nil
+}
+
+// PostgreSQL.
+
+var postgresDialect = &dialect{
+	name:       "postgres",
+	migrations: migrationsOf("postgres"),
+	forUpdate:  " FOR UPDATE",
+	lock: func(ctx context.Context, tx *sql.Tx, class int32, name string) error {
+		_, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1, hashtext($2))`, class, name)
+		return err
+	},
+	connect: func(ctx context.Context, db *sql.DB) error { return db.PingContext(ctx) },
+	isUniqueViolation: func(err error) bool {
+		pe := (*pgconn.PgError)(nil)
+		return errors.As(err, &pe) && pe.Code == "23505"
+	},
+}
+
+// OpenPostgres connects to the PostgreSQL database at url (a postgres:// or
+// postgresql:// URL, or a key=value connection string; pool settings such as
+// pool_max_conns and runtime parameters such as search_path are understood)
+// and applies the migrations it has not applied yet. It is safe for several
+// processes to open one empty database at once.
+func OpenPostgres(ctx context.Context, url string) (*DB, error) {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		// pgx's parse errors redact the password; the URL is left out anyway.
+		return nil, fmt.Errorf("postgres: open: %w", err)
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: open: %w", err)
+	}
+	// Closing the *sql.DB does not close the pool it draws from.
+	db, err := open(ctx, stdlib.OpenDBFromPool(pool), postgresDialect)
+	if err != nil {
+		pool.Close()
+		return nil, err
+	}
+	db.closeFn = pool.Close
+	return db, nil
+}

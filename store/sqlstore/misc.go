@@ -1,0 +1,96 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/appintegration/appintegration/store"
+)
+
+// ListRoles returns the role catalog in catalog order, or an error.
+func (db *DB) ListRoles(ctx context.Context) ([]store.Role, error) {
+	list, err := queryList(ctx, db.db, func(s scanner) (store.Role, error) {
+		var r store.Role
+		return r, s.Scan(&r.Value, &r.Display, jsonCol[string]{&r.Scopes})
+	}, `SELECT value, display, scopes FROM roles ORDER BY position`)
+	if err != nil {
+		return nil, db.wrap("list roles", err)
+	}
+	return list, nil
+}
+
+// Secret returns the value kept under name. On first use it calls gen, outside
+// any transaction, and keeps its result unless a concurrent caller (also in
+// another process) kept one first; every caller gets the value kept. It
+// returns gen's error wrapped, or the driver's.
+func (db *DB) Secret(ctx context.Context, name string, gen func() ([]byte, error)) ([]byte, error) {
+	value, err := getSecret(ctx, db.db, name)
+	if err == nil {
+		return value, nil
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return nil, db.wrap("secret", err)
+	}
+	fresh, err := gen()
+	if err != nil {
+		return nil, fmt.Errorf("%s: secret: generate: %w", db.d.name, err)
+	}
+	err = db.write(ctx, "secret", func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO secrets (name, value) VALUES ($1, $2)
+			ON CONFLICT (name) DO NOTHING`, name, fresh); err != nil {
+			return err
+		}
+		value, err = getSecret(ctx, tx, name)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return value, nil
+}
+
+func getSecret(ctx context.Context, q querier, name string) ([]byte, error) {
+	var value []byte
+	if err := q.QueryRowContext(ctx, `SELECT value FROM secrets WHERE name = $1`, name).Scan(&value); err != nil {
+		return nil, err
+	}
+	return nilIfEmpty(value), nil
+}
+
+// AppendAudit appends e to the audit log; e.ID is ignored and a new one
+// assigned. It returns the driver's error, if any.
+func (db *DB) AppendAudit(ctx context.Context, e store.AuditEvent) error {
+	return db.write(ctx, "append audit", func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO audit (time, actor, action, target, detail)
+			VALUES ($1, $2, $3, $4, $5)`, ts(e.Time), e.Actor, e.Action, e.Target, e.Detail)
+		return err
+	})
+}
+
+// Audit list limits: the default when AuditFilter.Limit is not positive, and
+// the most ListAudit returns.
+const (
+	defaultAuditLimit = 100
+	maxAuditLimit     = 1000
+)
+
+// ListAudit returns audit events newest first: those with f.Action when it is
+// set, at most f.Limit of them (100 when not positive, never more than 1000).
+// It returns the driver's error, if any.
+func (db *DB) ListAudit(ctx context.Context, f store.AuditFilter) ([]store.AuditEvent, error) {
+	limit := f.Limit
+	if limit <= 0 {
+		limit = defaultAuditLimit
+	}
+	list, err := queryList(ctx, db.db, func(s scanner) (store.AuditEvent, error) {
+		var e store.AuditEvent
+		return e, s.Scan(&e.ID, timeCol{&e.Time}, &e.Actor, &e.Action, &e.Target, &e.Detail)
+	}, `SELECT id, time, actor, action, target, detail FROM audit
+		WHERE $1 = '' OR action = $1 ORDER BY id DESC LIMIT $2`, f.Action, min(limit, maxAuditLimit))
+	if err != nil {
+		return nil, db.wrap("list audit", err)
+	}
+	return list, nil
+}
