@@ -73,6 +73,8 @@ func TestConsoleLoginIsRateLimited(t *testing.T) {
 	}
 }
 
+// TestHealthReadinessAndMetrics: health and readiness on the public listener,
+// metrics only on the metrics listener (the public one answers 404).
 func TestHealthReadinessAndMetrics(t *testing.T) {
 	ts := newTestServer(t)
 	c, secret := ts.createClient(t, oauth.ClientInput{})
@@ -81,28 +83,48 @@ func TestHealthReadinessAndMetrics(t *testing.T) {
 	for path, want := range map[string]string{
 		"/healthz": "ok",
 		"/readyz":  "ready",
-		"/metrics": `appint_tokens_issued_total{grant_type="client_credentials"} 1`,
 	} {
-		resp, err := http.Get(ts.URL + path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		body, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != 200 || !strings.Contains(string(body), want) {
-			t.Errorf("%s: %d, want %q in %.300s", path, resp.StatusCode, want, body)
-		}
-		if path == "/metrics" {
-			for _, w := range []string{
-				`appint_tokens_refused_total{grant_type="client_credentials",reason="invalid_client"} 1`,
-				`appint_http_request_duration_seconds_bucket{method="POST",route="/oauth/token",status="200"`,
-			} {
-				if !strings.Contains(string(body), w) {
-					t.Errorf("metrics lack %s", w)
-				}
-			}
+		status, body := get(t, ts.URL+path)
+		if status != 200 || !strings.Contains(body, want) {
+			t.Errorf("%s: %d, want %q in %.300s", path, status, want, body)
 		}
 	}
+	if status, body := get(t, ts.URL+"/metrics"); status != http.StatusNotFound || strings.Contains(body, "appint_") {
+		t.Errorf("/metrics on the public listener: %d %.300s, want 404 without metrics", status, body)
+	}
+	if status, _ := get(t, ts.MetricsURL+"/"); status != http.StatusNotFound {
+		t.Errorf("/ on the metrics listener: %d, want 404", status)
+	}
+	status, body := get(t, ts.MetricsURL+"/metrics")
+	if status != 200 {
+		t.Fatalf("/metrics on the metrics listener: %d %.300s", status, body)
+	}
+	for _, w := range []string{
+		`appint_tokens_issued_total{grant_type="client_credentials"} 1`,
+		`appint_tokens_refused_total{grant_type="client_credentials",reason="invalid_client"} 1`,
+		`appint_http_request_duration_seconds_bucket{method="POST",route="/oauth/token",status="200"`,
+		`appint_http_request_duration_seconds_bucket{method="GET",route="/readyz",status="200"`,
+		"go_goroutines ",
+	} {
+		if !strings.Contains(body, w) {
+			t.Errorf("metrics lack %s", w)
+		}
+	}
+}
+
+// get fetches u and returns the status and body.
+func get(t *testing.T, u string) (int, string) {
+	t.Helper()
+	resp, err := http.Get(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, string(body)
 }
 
 // TestDeleteClientUnderLoad deletes a client while 32 connections request tokens

@@ -62,7 +62,7 @@ func startCluster(t *testing.T) *cluster {
 		in.url = "http://" + addr
 		in.out = &lockedBuffer{}
 		in.done = make(chan error, 1)
-		in.cmd = exec.Command(bin, "serve", "--addr", addr, "--db", db, "--base-url", lbBaseURL,
+		in.cmd = exec.Command(bin, "serve", "--addr", addr, "--metrics-addr", "127.0.0.1:0", "--db", db, "--base-url", lbBaseURL,
 			"--data", t.TempDir(), "--log-format", "json")
 		in.cmd.Env = append(os.Environ(), "APPINT_ADMIN_PASSWORD="+e2ePassword)
 		in.cmd.Stdout, in.cmd.Stderr = in.out, in.out
