@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -268,5 +269,75 @@ func TestRateLimitedRefusalsAreNotAudited(t *testing.T) {
 	}
 	if len(events) != 20 {
 		t.Errorf("%d refusals audited, want the 20 before the limit", len(events))
+	}
+}
+
+// TestMetricLabelsStayBounded: whatever methods and paths clients send, the
+// request metrics gain no series beyond a fixed set: a method is one of the
+// standard ones or "other", a route is a route pattern or "unmatched", never
+// the raw method or path. The access log writes the mapped method too.
+func TestMetricLabelsStayBounded(t *testing.T) {
+	ts := newTestServer(t)
+	send := func(method, path string) {
+		t.Helper()
+		req, err := http.NewRequest(method, ts.URL+path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+	}
+	series := func() (int, string) {
+		t.Helper()
+		status, body := get(t, ts.MetricsURL+"/metrics")
+		if status != http.StatusOK {
+			t.Fatalf("scrape: %d", status)
+		}
+		return strings.Count(body, "\nappint_http_request_duration_seconds_count{"), body
+	}
+	paths := []string{"/healthz", "/nope-%d", "/static/x%d.css", "/admin/app-integration/clients/c%d",
+		"/oauth/token/alias/a%d", "/api/v1/scim2/Users/u%d", "/oauth/%d/deeper", "/%d"}
+	round := func(r int) {
+		t.Helper()
+		for i := range 100 {
+			n := r*100 + i
+			method := fmt.Sprintf("ZZRANDOM%d", n)
+			if i%10 == 0 {
+				method = strings.Repeat("X", 4<<10) + method // a long one
+			}
+			path := paths[i%len(paths)]
+			if strings.Contains(path, "%d") {
+				path = fmt.Sprintf(path, n)
+			}
+			send(method, path)
+			send([]string{"get", "Post", http.MethodGet, http.MethodDelete}[i%4], path)
+		}
+	}
+	round(0)
+	first, _ := series()
+	round(1)
+	round(2)
+	n, body := series()
+	if n != first || n > 40 {
+		t.Errorf("request metrics have %d series after the first 200 requests and %d after 400 more, want no growth and at most 40", first, n)
+	}
+	for _, raw := range []string{"ZZRANDOM", "XXXX", `method="get"`, `method="Post"`, "nope-", "/c1", "/u1", "/a1", "deeper"} {
+		if strings.Contains(body, raw) {
+			t.Errorf("a raw method or path is in the metrics: %q", raw)
+		}
+	}
+	for _, want := range []string{`method="other",route="/healthz",status="405"`, `method="other",route="unmatched",status="404"`,
+		`method="GET",route="unmatched",status="404"`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("metrics lack a series with %s", want)
+		}
+	}
+	logs := ts.Log.String()
+	if strings.Contains(logs, "ZZRANDOM") || strings.Contains(logs, `"method":"get"`) || !strings.Contains(logs, `"method":"other"`) {
+		t.Errorf("the access log does not write the mapped method (other) for unknown ones")
 	}
 }

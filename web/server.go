@@ -137,6 +137,7 @@ func (s *Server) routes() *echo.Echo {
 	s.registerOAuthRoutes(e)
 	s.registerConsoleRoutes(e)
 	scim.Register(e, scim.Config{Service: s.svc, Store: s.store, Logger: s.log})
+	s.metrics.setRoutes(e.Routes())
 	return e
 }
 
