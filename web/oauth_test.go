@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/url"
 	"os"
@@ -220,7 +221,7 @@ func TestIntrospectionRevocationAndDeletion(t *testing.T) {
 	}
 	introspect := func(tok string) map[string]any {
 		t.Helper()
-		code, body, _ := postToken(t, introspectURL, url.Values{"token": {tok}}, other.ID, otherSecret)
+		code, body, _ := postToken(t, introspectURL, url.Values{"token": {tok}}, c.ID, secret)
 		if code != 200 {
 			t.Fatalf("introspect: %d %v", code, body)
 		}
@@ -253,16 +254,61 @@ func TestIntrospectionRevocationAndDeletion(t *testing.T) {
 		t.Errorf("revoking an invalid token must succeed (RFC 7009 §2.2), got %d", code)
 	}
 
-	// Deleting the client makes its tokens inactive at once.
+	// Deleting the client makes its tokens inactive at once (for resource
+	// servers such as the SCIM API; the client itself can no longer ask).
 	tok = getToken()
 	if err := ts.Svc.DeleteClient(context.Background(), "test", c.ID); err != nil {
 		t.Fatal(err)
 	}
-	if got := introspect(tok); got["active"] != false {
-		t.Errorf("token of a deleted client is active: %v", got)
+	if _, err := ts.Svc.VerifyAccessToken(context.Background(), tok); !errors.Is(err, oauth.ErrInactiveToken) {
+		t.Errorf("token of a deleted client: %v, want inactive", err)
 	}
 	if code, body, _ := postToken(t, ts.Svc.URLs().TokenURL, url.Values{"grant_type": {"client_credentials"}}, c.ID, secret); code != 401 {
 		t.Errorf("deleted client got %d %v", code, body)
+	}
+}
+
+// TestIntrospectionAnswersOnlyTheCallersTokens: RFC 7662 §4 — a client learns
+// nothing about tokens issued to other clients: not ADMIN's token from an
+// authorization code, not another API client's. Their answer is exactly
+// {"active":false}, as for a token that does not exist; the client the
+// token was issued to gets the whole answer.
+func TestIntrospectionAnswersOnlyTheCallersTokens(t *testing.T) {
+	ts := newTestServer(t)
+	cb := newCallback(t)
+	_, app := ts.interactiveClient(t, cb.URL())
+	code, verifier := authorize(t, ts, cb, app, "ADMIN", adminPassword)
+	adminTok, err := app.Exchange(context.Background(), code, oauth2.VerifierOption(verifier))
+	if err != nil {
+		t.Fatal(err)
+	}
+	prov, provSecret := ts.createClient(t, oauth.ClientInput{Access: []string{store.AccessUserProvisioning}})
+	provTok, err := (&clientcredentials.Config{ClientID: prov.ID, ClientSecret: provSecret, TokenURL: ts.Svc.URLs().TokenURL}).Token(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The prying client may do no more than talk to the content network.
+	spy, spySecret := ts.createClient(t, oauth.ClientInput{Name: "content only", Access: []string{store.AccessContentNetwork}})
+
+	introspect := func(id, secret, tok string) map[string]any {
+		t.Helper()
+		status, body, _ := postToken(t, ts.URL+"/oauth/introspect", url.Values{"token": {tok}}, id, secret)
+		if status != http.StatusOK {
+			t.Fatalf("introspect as %s: %d %v", id, status, body)
+		}
+		return body
+	}
+	for name, tok := range map[string]string{"ADMIN's token": adminTok.AccessToken, "another client's token": provTok.AccessToken} {
+		if got := introspect(spy.ID, spySecret, tok); len(got) != 1 || got["active"] != false {
+			t.Errorf("%s introspected by a foreign client: %v, want only active=false", name, got)
+		}
+	}
+	if got := introspect(app.ClientID, app.ClientSecret, adminTok.AccessToken); got["active"] != true ||
+		got["username"] != "ADMIN" || got["client_id"] != app.ClientID || got["sub"] == nil {
+		t.Errorf("ADMIN's token introspected by its own client: %v", got)
+	}
+	if got := introspect(prov.ID, provSecret, provTok.AccessToken); got["active"] != true || got["scope"] != "user_provisioning" {
+		t.Errorf("a token introspected by its own client: %v", got)
 	}
 }
 
