@@ -161,7 +161,9 @@ func (s *Service) Introspect(ctx context.Context, req *TokenRequest) (Introspect
 
 // Revoke answers an RFC 7009 revocation request from an authenticated client. A
 // token that is invalid or already expired needs no revocation and is answered
-// with success (§2.2); a valid token of another client is refused (§2.1).
+// with success (§2.2). A client revokes only its own tokens (§2.1); a token of
+// another client, valid or not, is left alone and answered with the same
+// success, so that the answer does not tell which tokens are valid.
 func (s *Service) Revoke(ctx context.Context, req *TokenRequest) error {
 	c, err := s.AuthenticateClient(ctx, req.Credentials)
 	if err != nil {
@@ -177,15 +179,12 @@ func (s *Service) Revoke(ctx context.Context, req *TokenRequest) error {
 	if strings.HasPrefix(token, refreshTokenPrefix) {
 		return s.revokeRefreshToken(ctx, c, token)
 	}
-	claims, err := s.VerifyAccessToken(ctx, token)
+	claims, err := s.verifyAccessToken(ctx, token, c.ID)
 	if errors.Is(err, ErrInactiveToken) {
 		return nil
 	}
 	if err != nil {
 		return err
-	}
-	if claims.ClientID != c.ID {
-		return errorf(ErrUnauthorizedClient, "the token was not issued to this client")
 	}
 	err = s.store.RevokeToken(ctx, store.Revocation{TokenID: claims.ID, ClientID: c.ID, ExpiresAt: claims.ExpiresAt.Time})
 	if err != nil {
