@@ -23,6 +23,16 @@ var ErrInactiveToken = errors.New("oauth: token is not active")
 // returns the claims, ErrInactiveToken (wrapped, with the reason) or an internal
 // error when the store fails.
 func (s *Service) VerifyAccessToken(ctx context.Context, token string) (*AccessClaims, error) {
+	return s.verifyAccessToken(ctx, token, "")
+}
+
+// verifyAccessToken is VerifyAccessToken; with a clientID, a token issued to
+// another client is inactive too. That is decided from the verified claims,
+// before the store is asked whether the token is revoked or its client or
+// user gone, so that not even the time of the answer tells a client more
+// about another's token than its signature and expiry, which anyone can check
+// with the JWKS.
+func (s *Service) verifyAccessToken(ctx context.Context, token, clientID string) (*AccessClaims, error) {
 	snap, err := s.keys.get(ctx)
 	if err != nil {
 		return nil, err
@@ -54,6 +64,9 @@ func (s *Service) VerifyAccessToken(ctx context.Context, token string) (*AccessC
 	}
 	if claims.ID == "" || claims.ClientID == "" {
 		return nil, fmt.Errorf("%w: jti or client_id missing", ErrInactiveToken)
+	}
+	if clientID != "" && claims.ClientID != clientID {
+		return nil, fmt.Errorf("%w: issued to another client", ErrInactiveToken)
 	}
 	revoked, err := s.store.IsRevoked(ctx, claims.ID)
 	if err != nil {
@@ -111,16 +124,19 @@ type Introspection struct {
 
 // Introspect answers an RFC 7662 introspection request. The caller must be an
 // authenticated client (§2.1); it gets an *Error otherwise. A token that is not
-// valid is reported as {"active": false}, whatever the reason (§2.2).
+// valid is reported as {"active": false}, whatever the reason (§2.2), and so
+// is a token issued to another client (§4: a client learns only about its own
+// tokens; resource servers validate the JWTs with the JWKS).
 func (s *Service) Introspect(ctx context.Context, req *TokenRequest) (Introspection, error) {
-	if _, err := s.AuthenticateClient(ctx, req.Credentials); err != nil {
+	c, err := s.AuthenticateClient(ctx, req.Credentials)
+	if err != nil {
 		return Introspection{}, err
 	}
 	token := req.Params.Get("token")
 	if token == "" {
 		return Introspection{}, errorf(ErrInvalidRequest, "token is missing")
 	}
-	claims, err := s.VerifyAccessToken(ctx, token)
+	claims, err := s.verifyAccessToken(ctx, token, c.ID)
 	if errors.Is(err, ErrInactiveToken) {
 		return Introspection{Active: false}, nil
 	}
@@ -145,7 +161,9 @@ func (s *Service) Introspect(ctx context.Context, req *TokenRequest) (Introspect
 
 // Revoke answers an RFC 7009 revocation request from an authenticated client. A
 // token that is invalid or already expired needs no revocation and is answered
-// with success (§2.2); a valid token of another client is refused (§2.1).
+// with success (§2.2). A client revokes only its own tokens (§2.1); a token of
+// another client, valid or not, is left alone and answered with the same
+// success, so that the answer does not tell which tokens are valid.
 func (s *Service) Revoke(ctx context.Context, req *TokenRequest) error {
 	c, err := s.AuthenticateClient(ctx, req.Credentials)
 	if err != nil {
@@ -161,15 +179,12 @@ func (s *Service) Revoke(ctx context.Context, req *TokenRequest) error {
 	if strings.HasPrefix(token, refreshTokenPrefix) {
 		return s.revokeRefreshToken(ctx, c, token)
 	}
-	claims, err := s.VerifyAccessToken(ctx, token)
+	claims, err := s.verifyAccessToken(ctx, token, c.ID)
 	if errors.Is(err, ErrInactiveToken) {
 		return nil
 	}
 	if err != nil {
 		return err
-	}
-	if claims.ClientID != c.ID {
-		return errorf(ErrUnauthorizedClient, "the token was not issued to this client")
 	}
 	err = s.store.RevokeToken(ctx, store.Revocation{TokenID: claims.ID, ClientID: c.ID, ExpiresAt: claims.ExpiresAt.Time})
 	if err != nil {

@@ -47,11 +47,12 @@ func (s *syncBuffer) String() string {
 }
 
 type testServer struct {
-	URL    string
-	Store  store.Store
-	Svc    *oauth.Service
-	Log    *syncBuffer
-	DBPath string
+	URL        string
+	MetricsURL string // the metrics listener's base URL
+	Store      store.Store
+	Svc        *oauth.Service
+	Log        *syncBuffer
+	DBPath     string
 }
 
 type testOptions struct {
@@ -97,7 +98,9 @@ func newTestServer(t testing.TB, opts ...func(*testOptions)) *testServer {
 	ln.Config.Handler = h
 	ln.Start()
 	t.Cleanup(ln.Close)
-	return &testServer{URL: baseURL, Store: st, Svc: svc, Log: logs, DBPath: dbPath}
+	metricsSrv := httptest.NewServer(h.MetricsHandler())
+	t.Cleanup(metricsSrv.Close)
+	return &testServer{URL: baseURL, MetricsURL: metricsSrv.URL, Store: st, Svc: svc, Log: logs, DBPath: dbPath}
 }
 
 // createClient creates an API Access client through the service.

@@ -19,6 +19,9 @@ type metrics struct {
 	tokensRefused *prometheus.CounterVec
 	logins        *prometheus.CounterVec
 	requests      *prometheus.HistogramVec
+	// routes are the route patterns of the server, the only values of the
+	// route label besides "unmatched"; set before the first request.
+	routes map[string]bool
 }
 
 func newMetrics() *metrics {
@@ -55,8 +58,30 @@ func grantLabel(grantType string) string {
 	return "other"
 }
 
-// observe records every request's latency under its route pattern (never the
-// raw path, which would carry IDs).
+// methodLabel maps a request method to a fixed set of values: net/http
+// accepts any token as a method, and each new label value would be a new
+// series kept forever (and a log field of the client's choosing).
+func methodLabel(method string) string {
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+		http.MethodDelete, http.MethodOptions, http.MethodConnect, http.MethodTrace:
+		return method
+	}
+	return "other"
+}
+
+// setRoutes records the server's route patterns, the only route label values.
+func (m *metrics) setRoutes(routes []*echo.Route) {
+	m.routes = make(map[string]bool, len(routes))
+	for _, r := range routes {
+		m.routes[r.Path] = true
+	}
+}
+
+// observe records every request's latency under its route pattern, never the
+// raw path (which would carry IDs), and its mapped method. A request that
+// matched no route, or anything else that is not one of our patterns, is
+// "unmatched": no label value comes from the client.
 func (m *metrics) observe(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		start := time.Now()
@@ -65,10 +90,10 @@ func (m *metrics) observe(next echo.HandlerFunc) echo.HandlerFunc {
 			c.Error(err)
 		}
 		route := c.Path()
-		if route == "" {
+		if !m.routes[route] {
 			route = "unmatched"
 		}
-		m.requests.WithLabelValues(route, c.Request().Method, strconv.Itoa(c.Response().Status)).
+		m.requests.WithLabelValues(route, methodLabel(c.Request().Method), strconv.Itoa(c.Response().Status)).
 			Observe(time.Since(start).Seconds())
 		return nil
 	}

@@ -37,7 +37,8 @@ func (s *Server) requestID(next echo.HandlerFunc) echo.HandlerFunc {
 }
 
 // accessLog writes one line per request. It logs the path without the query
-// string, and no header or body, so that no secret or token reaches the log.
+// string, and no header or body, so that no secret or token reaches the log;
+// the method is mapped like the metrics' (methodLabel).
 func (s *Server) accessLog(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		start := time.Now()
@@ -52,7 +53,7 @@ func (s *Server) accessLog(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		s.log.LogAttrs(c.Request().Context(), level, "request",
 			slog.String("request_id", c.Get(ctxRequestID).(string)),
-			slog.String("method", c.Request().Method),
+			slog.String("method", methodLabel(c.Request().Method)),
 			slog.String("path", c.Request().URL.Path),
 			slog.Int("status", status),
 			slog.Duration("duration", time.Since(start)),

@@ -4,6 +4,9 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -220,7 +223,7 @@ func TestIntrospectionRevocationAndDeletion(t *testing.T) {
 	}
 	introspect := func(tok string) map[string]any {
 		t.Helper()
-		code, body, _ := postToken(t, introspectURL, url.Values{"token": {tok}}, other.ID, otherSecret)
+		code, body, _ := postToken(t, introspectURL, url.Values{"token": {tok}}, c.ID, secret)
 		if code != 200 {
 			t.Fatalf("introspect: %d %v", code, body)
 		}
@@ -239,9 +242,13 @@ func TestIntrospectionRevocationAndDeletion(t *testing.T) {
 		t.Errorf("tampered token is active: %v", got)
 	}
 
-	// Revocation: another client cannot revoke it; the owner can.
-	if code, body, _ := postToken(t, ts.URL+"/oauth/revoke", url.Values{"token": {tok}}, other.ID, otherSecret); code != 400 {
-		t.Errorf("revocation by another client: %d %v", code, body)
+	// Revocation: another client cannot revoke it (its request is answered
+	// 200 and changes nothing); the owner can.
+	if code, body, _ := postToken(t, ts.URL+"/oauth/revoke", url.Values{"token": {tok}}, other.ID, otherSecret); code != 200 {
+		t.Errorf("revocation by another client: %d %v, want 200", code, body)
+	}
+	if got := introspect(tok); got["active"] != true {
+		t.Errorf("another client's revocation request revoked the token: %v", got)
 	}
 	if code, body, _ := postToken(t, ts.URL+"/oauth/revoke", url.Values{"token": {tok}}, c.ID, secret); code != 200 {
 		t.Fatalf("revoke: %d %v", code, body)
@@ -253,16 +260,121 @@ func TestIntrospectionRevocationAndDeletion(t *testing.T) {
 		t.Errorf("revoking an invalid token must succeed (RFC 7009 §2.2), got %d", code)
 	}
 
-	// Deleting the client makes its tokens inactive at once.
+	// Deleting the client makes its tokens inactive at once (for resource
+	// servers such as the SCIM API; the client itself can no longer ask).
 	tok = getToken()
 	if err := ts.Svc.DeleteClient(context.Background(), "test", c.ID); err != nil {
 		t.Fatal(err)
 	}
-	if got := introspect(tok); got["active"] != false {
-		t.Errorf("token of a deleted client is active: %v", got)
+	if _, err := ts.Svc.VerifyAccessToken(context.Background(), tok); !errors.Is(err, oauth.ErrInactiveToken) {
+		t.Errorf("token of a deleted client: %v, want inactive", err)
 	}
 	if code, body, _ := postToken(t, ts.Svc.URLs().TokenURL, url.Values{"grant_type": {"client_credentials"}}, c.ID, secret); code != 401 {
 		t.Errorf("deleted client got %d %v", code, body)
+	}
+}
+
+// TestIntrospectionAnswersOnlyTheCallersTokens: RFC 7662 §4 — a client learns
+// nothing about tokens issued to other clients: not ADMIN's token from an
+// authorization code, not another API client's. Their answer is exactly
+// {"active":false}, as for a token that does not exist; the client the
+// token was issued to gets the whole answer.
+func TestIntrospectionAnswersOnlyTheCallersTokens(t *testing.T) {
+	ts := newTestServer(t)
+	cb := newCallback(t)
+	_, app := ts.interactiveClient(t, cb.URL())
+	code, verifier := authorize(t, ts, cb, app, "ADMIN", adminPassword)
+	adminTok, err := app.Exchange(context.Background(), code, oauth2.VerifierOption(verifier))
+	if err != nil {
+		t.Fatal(err)
+	}
+	prov, provSecret := ts.createClient(t, oauth.ClientInput{Access: []string{store.AccessUserProvisioning}})
+	provTok, err := (&clientcredentials.Config{ClientID: prov.ID, ClientSecret: provSecret, TokenURL: ts.Svc.URLs().TokenURL}).Token(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The prying client may do no more than talk to the content network.
+	spy, spySecret := ts.createClient(t, oauth.ClientInput{Name: "content only", Access: []string{store.AccessContentNetwork}})
+
+	introspect := func(id, secret, tok string) map[string]any {
+		t.Helper()
+		status, body, _ := postToken(t, ts.URL+"/oauth/introspect", url.Values{"token": {tok}}, id, secret)
+		if status != http.StatusOK {
+			t.Fatalf("introspect as %s: %d %v", id, status, body)
+		}
+		return body
+	}
+	for name, tok := range map[string]string{"ADMIN's token": adminTok.AccessToken, "another client's token": provTok.AccessToken} {
+		if got := introspect(spy.ID, spySecret, tok); len(got) != 1 || got["active"] != false {
+			t.Errorf("%s introspected by a foreign client: %v, want only active=false", name, got)
+		}
+	}
+	if got := introspect(app.ClientID, app.ClientSecret, adminTok.AccessToken); got["active"] != true ||
+		got["username"] != "ADMIN" || got["client_id"] != app.ClientID || got["sub"] == nil {
+		t.Errorf("ADMIN's token introspected by its own client: %v", got)
+	}
+	if got := introspect(prov.ID, provSecret, provTok.AccessToken); got["active"] != true || got["scope"] != "user_provisioning" {
+		t.Errorf("a token introspected by its own client: %v", got)
+	}
+}
+
+// TestRevocationOfAnotherClientsTokenChangesNothing: RFC 7009 §2.1 — a
+// client revokes only its own tokens, and its answer for another client's
+// token, access or refresh, is the 200 of a token that does not exist
+// (§2.2), so that revocation does not tell it which tokens are valid.
+func TestRevocationOfAnotherClientsTokenChangesNothing(t *testing.T) {
+	ts := newTestServer(t)
+	cb := newCallback(t)
+	_, app := ts.interactiveClient(t, cb.URL())
+	code, verifier := authorize(t, ts, cb, app, "ADMIN", adminPassword)
+	adminTok, err := app.Exchange(context.Background(), code, oauth2.VerifierOption(verifier))
+	if err != nil {
+		t.Fatal(err)
+	}
+	owner, ownerSecret := ts.createClient(t, oauth.ClientInput{Name: "owner"})
+	cc := &clientcredentials.Config{ClientID: owner.ID, ClientSecret: ownerSecret, TokenURL: ts.Svc.URLs().TokenURL}
+	ownerTok, err := cc.Token(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	spy, spySecret := ts.createClient(t, oauth.ClientInput{Name: "spy", Access: []string{store.AccessContentNetwork}})
+
+	revoke := func(id, secret, tok string) string {
+		t.Helper()
+		resp, err := http.DefaultClient.Do(formReq(ts.URL+"/oauth/revoke", url.Values{"token": {tok}}, id, secret))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return fmt.Sprintf("%d %s", resp.StatusCode, body)
+	}
+	invalid := revoke(spy.ID, spySecret, "not-a-token")
+	if !strings.HasPrefix(invalid, "200 ") {
+		t.Fatalf("revoking an invalid token: %s, want 200 (RFC 7009 §2.2)", invalid)
+	}
+	for name, tok := range map[string]string{
+		"another client's access token": ownerTok.AccessToken,
+		"ADMIN's access token":          adminTok.AccessToken,
+		"ADMIN's refresh token":         adminTok.RefreshToken,
+	} {
+		if got := revoke(spy.ID, spySecret, tok); got != invalid {
+			t.Errorf("revoking %s as a foreign client: %q, want %q as for an invalid token", name, got, invalid)
+		}
+	}
+	// Nothing was revoked, nor the refresh token used up.
+	if !ts.introspect(t, owner.ID, ownerSecret, ownerTok.AccessToken) || !ts.introspect(t, app.ClientID, app.ClientSecret, adminTok.AccessToken) {
+		t.Error("a foreign client's revocation request revoked an access token")
+	}
+	if _, err := refresh(app, adminTok.RefreshToken); err != nil {
+		t.Errorf("the refresh token after a foreign client's revocation request: %v", err)
+	}
+	// The owner revokes its own token.
+	if got := revoke(owner.ID, ownerSecret, ownerTok.AccessToken); !strings.HasPrefix(got, "200 ") {
+		t.Errorf("the owner's revocation: %s", got)
+	}
+	if ts.introspect(t, owner.ID, ownerSecret, ownerTok.AccessToken) {
+		t.Error("the owner revoked its token and it is still active")
 	}
 }
 

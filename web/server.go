@@ -112,6 +112,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.echo.ServeHTTP(w, r)
 }
 
+// MetricsHandler returns the handler of the metrics listener: the server's
+// Prometheus metrics at GET /metrics, 404 everywhere else. It is not part of
+// ServeHTTP, so that metrics are never served on the public address.
+func (s *Server) MetricsHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", s.metrics.handler())
+	return mux
+}
+
 func (s *Server) routes() *echo.Echo {
 	e := echo.New()
 	e.HideBanner = true
@@ -122,13 +131,13 @@ func (s *Server) routes() *echo.Echo {
 
 	e.GET("/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok\n") })
 	e.GET("/readyz", s.ready)
-	e.GET("/metrics", echo.WrapHandler(s.metrics.handler()))
 	e.GET("/static/*", echo.WrapHandler(http.StripPrefix("/static/", staticHandler(http.FS(static.FS)))))
 	e.GET("/favicon.ico", func(c echo.Context) error { return c.Redirect(http.StatusMovedPermanently, static.Path("favicon.svg")) })
 
 	s.registerOAuthRoutes(e)
 	s.registerConsoleRoutes(e)
 	scim.Register(e, scim.Config{Service: s.svc, Store: s.store, Logger: s.log})
+	s.metrics.setRoutes(e.Routes())
 	return e
 }
 

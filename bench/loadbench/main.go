@@ -256,7 +256,9 @@ func startApp(bin, data, alg string) (string, *exec.Cmd, error) {
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-	cmd := exec.Command(bin, "serve", "--addr", addr, "--data", data, "--signing-alg", alg)
+	// No metrics listener: the servers run side by side and would both want
+	// the default port.
+	cmd := exec.Command(bin, "serve", "--addr", addr, "--metrics-addr", "", "--data", data, "--signing-alg", alg)
 	cmd.Env = append(os.Environ(), "APPINT_ADMIN_PASSWORD=loadbench-admin", "APPINT_LOG_FORMAT=json")
 	// The server logs every request, as in production; its log goes straight
 	// to /dev/null (an *os.File is handed over as is, with no copying goroutine

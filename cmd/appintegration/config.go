@@ -21,6 +21,9 @@ type Config struct {
 	BaseURL    string // public base URL; the token issuer
 	SigningAlg string // serve: RS256, ES256 or EdDSA
 	LogFormat  string // serve: text or json
+	// MetricsAddr (serve) is the listen address of /metrics, apart from the
+	// public one; empty (or "off") serves no metrics.
+	MetricsAddr string
 	// TrustedProxies (serve) are CIDRs whose X-Forwarded-For is believed.
 	TrustedProxies string
 	proxies        []*net.IPNet
@@ -40,11 +43,17 @@ func commonFlags(fs *flag.FlagSet, cfg *Config, env getenv) {
 // serveFlags registers the flags only serve has.
 func serveFlags(fs *flag.FlagSet, cfg *Config, env getenv) {
 	fs.StringVar(&cfg.Addr, "addr", cfg.Addr, "listen address (env APPINT_ADDR)")
+	fs.StringVar(&cfg.MetricsAddr, "metrics-addr", envOr(env, "APPINT_METRICS_ADDR", defaultMetricsAddr),
+		`listen address of the Prometheus metrics at /metrics, never the public one; "" or off disables them (env APPINT_METRICS_ADDR)`)
 	fs.StringVar(&cfg.SigningAlg, "signing-alg", envOr(env, "APPINT_SIGNING_ALG", oauth.AlgRS256), "JWT signing algorithm: RS256, ES256 or EdDSA (env APPINT_SIGNING_ALG)")
 	fs.StringVar(&cfg.LogFormat, "log-format", envOr(env, "APPINT_LOG_FORMAT", "text"), "log format: text or json (env APPINT_LOG_FORMAT)")
 	fs.StringVar(&cfg.TrustedProxies, "trusted-proxies", env("APPINT_TRUSTED_PROXIES"),
 		"comma-separated CIDRs of load balancers whose X-Forwarded-For is believed, e.g. 10.0.0.0/8 (env APPINT_TRUSTED_PROXIES)")
 }
+
+// defaultMetricsAddr is where serve offers /metrics unless told otherwise:
+// loopback, for a Prometheus (or agent) on the same machine.
+const defaultMetricsAddr = "127.0.0.1:9464"
 
 func envOr(env getenv, name, def string) string {
 	if v := env(name); v != "" {
@@ -61,6 +70,16 @@ func (cfg *Config) finish() error {
 	}
 	if _, _, err := net.SplitHostPort(cfg.Addr); err != nil {
 		errs = append(errs, fmt.Errorf("--addr: %q is not host:port", cfg.Addr))
+	}
+	if cfg.MetricsAddr == "off" {
+		cfg.MetricsAddr = ""
+	}
+	if cfg.MetricsAddr != "" {
+		if _, port, err := net.SplitHostPort(cfg.MetricsAddr); err != nil {
+			errs = append(errs, fmt.Errorf("--metrics-addr: %q is not host:port (or off)", cfg.MetricsAddr))
+		} else if cfg.MetricsAddr == cfg.Addr && port != "0" {
+			errs = append(errs, fmt.Errorf("--metrics-addr: %q is the listen address; metrics need one of their own", cfg.MetricsAddr))
+		}
 	}
 	if cfg.BaseURL == "" {
 		cfg.BaseURL = "http://" + cfg.Addr

@@ -75,11 +75,12 @@ func (l *lockedBuffer) String() string {
 
 // server is a running `appintegration serve` process.
 type server struct {
-	cmd  *exec.Cmd
-	url  string
-	data string
-	out  *lockedBuffer
-	done chan error
+	cmd        *exec.Cmd
+	url        string
+	metricsURL string // base URL of the metrics listener; "" when it is off
+	data       string
+	out        *lockedBuffer
+	done       chan error
 }
 
 const e2ePassword = "e2e admin password"
@@ -95,11 +96,12 @@ func freeAddr(t *testing.T) string {
 }
 
 // startServer starts the binary on a loopback port with its data in dataDir and
-// waits until /healthz answers.
+// waits until /healthz answers. Its metrics listen on a port of their own that
+// the system picks, so that servers started at the same time never collide.
 func startServer(t *testing.T, dataDir string, extraArgs ...string) *server {
 	t.Helper()
 	addr := freeAddr(t)
-	args := append([]string{"serve", "--addr", addr, "--data", dataDir, "--log-format", "json"}, extraArgs...)
+	args := append([]string{"serve", "--addr", addr, "--metrics-addr", "127.0.0.1:0", "--data", dataDir, "--log-format", "json"}, extraArgs...)
 	cmd := exec.Command(binary(t), args...)
 	cmd.Env = append(os.Environ(), "APPINT_ADMIN_PASSWORD="+e2ePassword)
 	out := &lockedBuffer{}
@@ -116,6 +118,10 @@ func startServer(t *testing.T, dataDir string, extraArgs ...string) *server {
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == 200 {
+				// The listening line is logged before either listener serves.
+				if m := regexp.MustCompile(`"metrics_addr":"([^"]+)"`).FindStringSubmatch(out.String()); m != nil && m[1] != "off" {
+					s.metricsURL = "http://" + m[1]
+				}
 				return s
 			}
 		}
@@ -370,8 +376,10 @@ func TestGracefulShutdown(t *testing.T) {
 		t.Fatal(err)
 	}
 	time.Sleep(300 * time.Millisecond)
-	if _, err := net.DialTimeout("tcp", strings.TrimPrefix(srv.url, "http://"), time.Second); err == nil {
-		t.Error("a new connection was accepted after SIGTERM")
+	for _, u := range []string{srv.url, srv.metricsURL} {
+		if _, err := net.DialTimeout("tcp", strings.TrimPrefix(u, "http://"), time.Second); err == nil {
+			t.Errorf("a new connection to %s was accepted after SIGTERM", u)
+		}
 	}
 	fmt.Fprint(conn, body[10:])
 	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
@@ -395,6 +403,60 @@ func TestGracefulShutdown(t *testing.T) {
 	}
 	if !strings.Contains(srv.out.String(), `"msg":"stopped"`) {
 		t.Errorf("no clean stop in the log:\n%s", srv.out)
+	}
+}
+
+// TestMetricsOnTheirOwnListener: /metrics is served on --metrics-addr only;
+// the public listener answers 404 for it and keeps /healthz and /readyz. With
+// --metrics-addr "" (or off) no metrics listener is opened at all.
+func TestMetricsOnTheirOwnListener(t *testing.T) {
+	data := t.TempDir()
+	srv := startServer(t, data)
+	if srv.metricsURL == "" {
+		t.Fatalf("the log names no metrics address:\n%s", srv.out)
+	}
+	c := createCLIClient(t, data, srv.url)
+	if code, body := token(t, srv.url, c.ID, c.Secret); code != http.StatusOK {
+		t.Fatalf("token: %d %v", code, body)
+	}
+	get := func(u string) (int, string) {
+		t.Helper()
+		resp, err := http.Get(u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	if code, body := get(srv.url + "/metrics"); code != http.StatusNotFound || strings.Contains(body, "appint_") {
+		t.Errorf("/metrics on the public listener: %d, want 404 without metrics", code)
+	}
+	for _, path := range []string{"/healthz", "/readyz"} {
+		if code, _ := get(srv.url + path); code != http.StatusOK {
+			t.Errorf("%s on the public listener: %d, want 200", path, code)
+		}
+	}
+	code, body := get(srv.metricsURL + "/metrics")
+	if code != http.StatusOK || !strings.Contains(body, `appint_tokens_issued_total{grant_type="client_credentials"} 1`) {
+		t.Errorf("/metrics on the metrics listener: %d %.300s", code, body)
+	}
+	if code, _ := get(srv.metricsURL + "/healthz"); code != http.StatusNotFound {
+		t.Errorf("/healthz on the metrics listener: %d, want 404 (only /metrics is there)", code)
+	}
+
+	// Disabled: no metrics listener, and the log says so.
+	off := startServer(t, t.TempDir(), "--metrics-addr", "")
+	if off.metricsURL != "" || !strings.Contains(off.out.String(), `"metrics_addr":"off"`) {
+		t.Errorf("--metrics-addr \"\": metrics at %q, want none\n%s", off.metricsURL, off.out)
+	}
+	// A metrics address that is taken stops the server with a clear error.
+	taken := strings.TrimPrefix(srv.metricsURL, "http://")
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second) // it should exit at once
+	defer cancel()
+	out, err := exec.CommandContext(ctx, binary(t), "serve", "--addr", freeAddr(t), "--metrics-addr", taken, "--data", t.TempDir()).CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "--metrics-addr") {
+		t.Errorf("serve on a taken metrics address: %v\n%s", err, out)
 	}
 }
 

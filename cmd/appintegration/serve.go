@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"runtime/debug"
+	"sync"
 	"time"
 
 	"github.com/appintegration/appintegration/web"
@@ -64,8 +65,73 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, env get
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
-	srv := &http.Server{
-		Handler:           handler,
+	servers := []listener{{httpServer(handler, log), ln}}
+	metricsAddr := "off"
+	if cfg.MetricsAddr != "" {
+		mln, err := net.Listen("tcp", cfg.MetricsAddr)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("listen on %s (--metrics-addr): %w", cfg.MetricsAddr, err)
+		}
+		servers = append(servers, listener{httpServer(handler.MetricsHandler(), log), mln})
+		metricsAddr = mln.Addr().String()
+	}
+	fmt.Fprintf(stdout, "App Integration is listening on http://%s — console at %s/\n", ln.Addr(), cfg.BaseURL)
+	if cfg.MetricsAddr != "" {
+		fmt.Fprintf(stdout, "Prometheus metrics at http://%s/metrics\n", metricsAddr)
+	}
+	log.Info("listening", "addr", ln.Addr().String(), "metrics_addr", metricsAddr, "base_url", cfg.BaseURL,
+		"db", dbLabel(cfg.DB), "signing_alg", cfg.SigningAlg)
+
+	go pruneLoop(ctx, st, log)
+	errc := make(chan error, len(servers))
+	for _, l := range servers {
+		go func() { errc <- l.srv.Serve(l.ln) }()
+	}
+	running := len(servers)
+	var failed error
+	select {
+	case err := <-errc:
+		// One listener failed: stop the other as well, then report it.
+		running--
+		failed = fmt.Errorf("serve: %w", err)
+		log.Error("a listener failed: shutting down", "err", err, "timeout", shutdownTimeout)
+	case <-ctx.Done():
+		log.Info("shutting down: finishing requests in flight", "timeout", shutdownTimeout)
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	defer cancel()
+	shutdownErrs := make([]error, len(servers))
+	var wg sync.WaitGroup
+	for i, l := range servers {
+		wg.Go(func() { shutdownErrs[i] = l.srv.Shutdown(sctx) })
+	}
+	wg.Wait()
+	for ; running > 0; running-- {
+		if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) && failed == nil {
+			failed = fmt.Errorf("serve: %w", err)
+		}
+	}
+	if failed != nil {
+		return failed
+	}
+	if err := errors.Join(shutdownErrs...); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// listener is an HTTP server and the socket it serves.
+type listener struct {
+	srv *http.Server
+	ln  net.Listener
+}
+
+// httpServer returns a server of h with the limits of README "Limits".
+func httpServer(h http.Handler, log *slog.Logger) *http.Server {
+	return &http.Server{
+		Handler:           h,
 		ReadHeaderTimeout: readHeaderTimeout,
 		ReadTimeout:       readTimeout,
 		WriteTimeout:      writeTimeout,
@@ -73,28 +139,6 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, env get
 		MaxHeaderBytes:    maxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	fmt.Fprintf(stdout, "App Integration is listening on http://%s — console at %s/\n", ln.Addr(), cfg.BaseURL)
-	log.Info("listening", "addr", ln.Addr().String(), "base_url", cfg.BaseURL, "db", dbLabel(cfg.DB), "signing_alg", cfg.SigningAlg)
-
-	go pruneLoop(ctx, st, log)
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	select {
-	case err := <-errc:
-		return fmt.Errorf("serve: %w", err)
-	case <-ctx.Done():
-	}
-	log.Info("shutting down: finishing requests in flight", "timeout", shutdownTimeout)
-	sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
-	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil {
-		return fmt.Errorf("shutdown: %w", err)
-	}
-	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	log.Info("stopped")
-	return nil
 }
 
 // pruneLoop deletes expired revocations, codes, refresh tokens and assertion IDs now and then.
