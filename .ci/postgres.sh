@@ -56,4 +56,8 @@ if [ "$(psql_admin -c "SELECT 1 FROM pg_database WHERE datname = '$database'")" 
   psql_admin -c "CREATE DATABASE $database OWNER $role" >&2
 fi
 
+# pg_trgm answers SCIM substring filters; installed once, in public, so that
+# the tests' schemas share it.
+psql_admin -d "$database" -c "CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public" >&2
+
 echo "postgres://$role:$password@127.0.0.1:$port/$database?sslmode=disable"

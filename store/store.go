@@ -87,33 +87,94 @@ type Role struct {
 	Scopes  []string
 }
 
-// Email is one e-mail address of a user.
-type Email struct {
+// Value is one value of a multi-valued attribute of a user (RFC 7643 §2.4):
+// an e-mail address, phone number, instant messaging address, photo URL,
+// entitlement or X.509 certificate (base64 DER).
+type Value struct {
 	Value   string
+	Display string
 	Type    string
 	Primary bool
 }
 
+// Email is one e-mail address of a user.
+type Email = Value
+
+// Address is one postal address of a user (RFC 7643 §4.1.2).
+type Address struct {
+	Formatted     string
+	StreetAddress string
+	Locality      string
+	Region        string
+	PostalCode    string
+	Country       string
+	Type          string
+	Primary       bool
+}
+
+// Enterprise holds the attributes of the enterprise extension (RFC 7643
+// §4.3).
+type Enterprise struct {
+	EmployeeNumber string
+	CostCenter     string
+	Organization   string
+	Division       string
+	Department     string
+	ManagerID      string // the id of the user's manager
+	// ManagerDisplayName is the manager's displayName, filled in when the
+	// user is read; it is not written.
+	ManagerDisplayName string
+}
+
 // User is a person or technical user who can sign in or be named by a token.
+// Its attributes are those of the SCIM core User (RFC 7643 §4.1) and the
+// enterprise extension; every string may be empty, meaning not set.
 type User struct {
-	ID                string
-	UserName          string
-	GivenName         string
-	FamilyName        string
+	ID              string
+	UserName        string
+	GivenName       string
+	FamilyName      string
+	MiddleName      string
+	HonorificPrefix string
+	HonorificSuffix string
+	// FormattedName is name.formatted as the provisioning client sent it.
+	FormattedName     string
 	DisplayName       string
-	Emails            []Email
-	Active            bool
+	NickName          string
+	ProfileURL        string
+	Title             string
+	UserType          string
 	PreferredLanguage string
+	Locale            string
+	Timezone          string
+	Emails            []Email
+	PhoneNumbers      []Value
+	IMs               []Value
+	Photos            []Value
+	Entitlements      []Value
+	X509Certificates  []Value
+	Addresses         []Address
+	Active            bool
 	Roles             []string // role values, PROFILE:…
 	PasswordHash      []byte   // bcrypt; empty for users who cannot sign in
 	ExternalID        string   // SCIM externalId, set by the provisioning client
 	IdpUserID         string   // matched against a SAML assertion's NameID
+	Enterprise        Enterprise
 	// ClientID is set for the technical user of a Technical User client; such
 	// users are changed only through their client.
 	ClientID  string
 	Version   int64 // 1 on create, +1 on every update; the SCIM ETag
 	CreatedAt time.Time
 	UpdatedAt time.Time
+}
+
+// Formatted returns the user's full name, name.formatted: FormattedName as
+// given, else the given and family names joined by a space.
+func (u User) Formatted() string {
+	if u.FormattedName != "" {
+		return u.FormattedName
+	}
+	return strings.Trim(u.GivenName+" "+u.FamilyName, " ")
 }
 
 // SigningKey is a key the token service signs with. It is published in the JWKS
@@ -235,6 +296,13 @@ type Store interface {
 	SecretStore
 	AuditStore
 
+	// InTransaction calls fn with a Store whose every method runs inside one
+	// transaction, committed when fn returns nil and rolled back when it
+	// returns an error, which InTransaction returns as is. A write of that
+	// Store that fails changes nothing and leaves the transaction usable; the
+	// Store must not be used after fn returns.
+	InTransaction(ctx context.Context, fn func(Store) error) error
+
 	// PruneExpired deletes what expired before now (what expires at now is
 	// kept): revocations, authorization codes and refresh tokens (used or not),
 	// and used SAML assertion IDs.
@@ -294,10 +362,14 @@ type UserStore interface {
 	// ListUsers returns every user ordered by userName compared
 	// case-insensitively.
 	ListUsers(ctx context.Context) ([]User, error)
-	// SearchUsers returns one page of users, ordered by userName, whose
-	// userName, given and family name, display name or an e-mail contains
-	// q.Search, and how many match in all.
+	// SearchUsers returns one page of the users UserSearch(q.Search)
+	// selects, ordered by userName, and how many match in all.
 	SearchUsers(ctx context.Context, q PageQuery) ([]User, int, error)
+	// QueryUsers returns one page of the users q selects, in q's order, and
+	// how many it selects in all. It answers from the database's indexes and
+	// reads no more users than the page; an error wrapping ErrBadQuery says
+	// what of q it cannot evaluate.
+	QueryUsers(ctx context.Context, q UserQuery) ([]User, int, error)
 	// GetUserByIdpUserID and GetUserByEmail find a user by the SAML-facing
 	// attributes: the IdP user ID matched exactly, the e-mail against each of
 	// the user's addresses case-insensitively. An empty argument matches no

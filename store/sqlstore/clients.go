@@ -15,13 +15,13 @@ const clientColumns = `id, name, purpose, grant_type, access, secret_hash,
 // CreateClient inserts c. It returns an error wrapping store.ErrConflict when
 // c.ID, or a non-empty c.RequestID, is taken.
 func (db *DB) CreateClient(ctx context.Context, c store.Client) error {
-	return db.write(ctx, "create client", func(tx *sql.Tx) error { return insertClient(ctx, tx, c) })
+	return db.write(ctx, "create client", func(tx querier) error { return insertClient(ctx, tx, c) })
 }
 
 // GetClient returns the client with the given ID, or an error wrapping
 // store.ErrNotFound.
 func (db *DB) GetClient(ctx context.Context, id string) (store.Client, error) {
-	c, err := db.getClient(ctx, db.db, id, "")
+	c, err := db.getClient(ctx, db.q, id, "")
 	if err != nil {
 		return store.Client{}, db.wrap("get client", err)
 	}
@@ -31,7 +31,7 @@ func (db *DB) GetClient(ctx context.Context, id string) (store.Client, error) {
 // GetClientByRequestID returns the client created with the given non-empty
 // request ID, or an error wrapping store.ErrNotFound.
 func (db *DB) GetClientByRequestID(ctx context.Context, requestID string) (store.Client, error) {
-	c, err := scanClient(db.db.QueryRowContext(ctx,
+	c, err := scanClient(db.q.QueryRowContext(ctx,
 		`SELECT `+clientColumns+` FROM clients WHERE request_id = $1`, requestID))
 	if err != nil {
 		return store.Client{}, db.wrap("get client by request ID", err)
@@ -41,7 +41,7 @@ func (db *DB) GetClientByRequestID(ctx context.Context, requestID string) (store
 
 // ListClients returns every client, oldest first, or an error.
 func (db *DB) ListClients(ctx context.Context) ([]store.Client, error) {
-	list, err := queryList(ctx, db.db, scanClient, `SELECT `+clientColumns+` FROM clients ORDER BY created_at, id`)
+	list, err := queryList(ctx, db.q, scanClient, `SELECT `+clientColumns+` FROM clients ORDER BY created_at, id`)
 	if err != nil {
 		return nil, db.wrap("list clients", err)
 	}
@@ -56,10 +56,10 @@ func (db *DB) SearchClients(ctx context.Context, q store.PageQuery) ([]store.Cli
 	offset, limit := q.Bounds()
 	pattern := store.LikePattern(q.Search)
 	var total int
-	if err := db.db.QueryRowContext(ctx, `SELECT count(*) FROM clients`+where, pattern).Scan(&total); err != nil {
+	if err := db.q.QueryRowContext(ctx, `SELECT count(*) FROM clients`+where, pattern).Scan(&total); err != nil {
 		return nil, 0, db.wrap("search clients", err)
 	}
-	list, err := queryList(ctx, db.db, scanClient, `SELECT `+clientColumns+` FROM clients`+where+
+	list, err := queryList(ctx, db.q, scanClient, `SELECT `+clientColumns+` FROM clients`+where+
 		` ORDER BY created_at, id LIMIT $2 OFFSET $3`, pattern, limit, offset)
 	if err != nil {
 		return nil, 0, db.wrap("search clients", err)
@@ -77,7 +77,7 @@ func (db *DB) UpdateClient(ctx context.Context, id string, fn func(store.Client)
 		func(q querier, lock string) (store.Client, error) { return db.getClient(ctx, q, id, lock) },
 		fn,
 		func(old store.Client, c *store.Client) { c.ID, c.CreatedAt = old.ID, old.CreatedAt },
-		func(tx *sql.Tx, c store.Client) error { return updateClient(ctx, tx, c) })
+		func(tx querier, c store.Client) error { return updateClient(ctx, tx, c) })
 }
 
 // UpdateClientWithUser reads (and locks) the client and the user its UserID
@@ -90,7 +90,7 @@ func (db *DB) UpdateClientWithUser(ctx context.Context, id string, fn func(store
 		savedC store.Client
 		savedU store.User
 	)
-	err := db.write(ctx, "update client with user", func(tx *sql.Tx) error {
+	err := db.write(ctx, "update client with user", func(tx querier) error {
 		oldC, err := db.getClient(ctx, tx, id, db.d.forUpdate)
 		if err != nil {
 			return err
@@ -128,7 +128,7 @@ func (db *DB) UpdateClientWithUser(ctx context.Context, id string, fn func(store
 // c.ID, a non-empty c.RequestID, u.ID or u.UserName (compared
 // case-insensitively) is taken.
 func (db *DB) CreateClientWithUser(ctx context.Context, c store.Client, u store.User) error {
-	return db.write(ctx, "create client with user", func(tx *sql.Tx) error {
+	return db.write(ctx, "create client with user", func(tx querier) error {
 		if err := insertClient(ctx, tx, c); err != nil {
 			return err
 		}
@@ -142,7 +142,7 @@ func (db *DB) CreateClientWithUser(ctx context.Context, c store.Client, u store.
 // user is left alone). It returns an error wrapping store.ErrNotFound when
 // there is no such client.
 func (db *DB) DeleteClient(ctx context.Context, id string) error {
-	return db.write(ctx, "delete client", func(tx *sql.Tx) error {
+	return db.write(ctx, "delete client", func(tx querier) error {
 		var userID string
 		if err := tx.QueryRowContext(ctx,
 			`DELETE FROM clients WHERE id = $1 RETURNING user_id`, id).Scan(&userID); err != nil {
@@ -151,8 +151,7 @@ func (db *DB) DeleteClient(ctx context.Context, id string) error {
 		if userID == "" {
 			return nil
 		}
-		_, err := tx.ExecContext(ctx, `DELETE FROM users WHERE id = $1 AND client_id = $2`, userID, id)
-		return err
+		return deleteUsers(ctx, tx, false, `DELETE FROM users WHERE id = $1 AND client_id = $2`, userID, id)
 	})
 }
 

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -31,11 +32,18 @@ type dialect struct {
 	// lock serialises transactions that check before they write ("create
 	// unless one exists"), across processes, until the transaction ends. The
 	// key is a class and a name.
-	lock func(ctx context.Context, tx *sql.Tx, class int32, name string) error
+	lock func(ctx context.Context, tx querier, class int32, name string) error
 	// connect makes the pool's first connection.
 	connect func(ctx context.Context, db *sql.DB) error
 	// isUniqueViolation recognises the error of a broken UNIQUE or PRIMARY KEY.
 	isUniqueViolation func(error) bool
+	// position is the SQL of the 1-based position of needle in haystack, 0
+	// when it is not there.
+	position func(needle, haystack string) string
+	// substring returns cond, a LIKE on user_values.value_lower (alias v)
+	// for a value that contains lit, with what lets the engine answer it from
+	// a trigram index.
+	substring func(b *builder, cond, lit string) string
 }
 
 //go:embed migrations
@@ -62,10 +70,10 @@ const (
 
 // sqliteParams are applied by the driver to every pooled connection.
 // busy_timeout lets a writer wait for another (also in another process)
-// instead of failing; _txlock=immediate makes every transaction take the
+// instead of failing; each connection caches 32 MiB of pages; _txlock=immediate makes every transaction take the
 // write lock at BEGIN, so two never deadlock upgrading a read lock; times are
 // written as unix microseconds.
-const sqliteParams = "_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)" +
+const sqliteParams = "_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)&_pragma=cache_size(-32768)&_pragma=temp_store(2)" +
 	"&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_txlock=immediate" +
 	"&_time_integer_format=unix_micro"
 
@@ -76,13 +84,27 @@ const busyTimeout = 10 * time.Second
 var sqliteDialect = &dialect{
 	name:       "sqlite",
 	migrations: migrationsOf("sqlite"),
-	lock:       func(context.Context, *sql.Tx, int32, string) error { return nil },
+	lock:       func(context.Context, querier, int32, string) error { return nil },
 	connect:    connectSQLite,
 	isUniqueViolation: func(err error) bool {
 		se := (*sqlite.Error)(nil)
 		return errors.As(err, &se) &&
 			(se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || se.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY)
 	},
+	position:  func(needle, haystack string) string { return "instr(" + haystack + ", " + needle + ")" },
+	substring: ftsSubstring,
+}
+
+// ftsSubstring adds to cond the rows of user_search, SQLite's FTS5 trigram
+// index of user_values, whose value contains lit. FTS5 answers LIKE from the
+// index only without an ESCAPE clause and for three characters or more: lit
+// goes in unescaped, so its % and _ match more than they should, and cond,
+// with them escaped, keeps the rows that really match.
+func ftsSubstring(b *builder, cond, lit string) string {
+	if utf8.RuneCountInString(lit) < 3 {
+		return cond
+	}
+	return "(" + cond + " AND v.rid IN (SELECT rowid FROM user_search WHERE value LIKE " + b.arg("%"+lit+"%") + "))"
 }
 
 // OpenSQLite opens (creating it and its parent directory, mode 0700, if
@@ -114,7 +136,10 @@ func OpenSQLite(ctx context.Context, path string) (*DB, error) {
 		sdb.SetConnMaxLifetime(0)
 		sdb.SetConnMaxIdleTime(0)
 	}
-	db, err := open(ctx, sdb, sqliteDialect)
+	// modernc's driver parses every statement anew: keep them prepared, but
+	// not for the one connection of a memory database, which a transaction
+	// holds while a statement would be prepared.
+	db, err := open(ctx, sdb, sqliteDialect, !memory)
 	if err != nil {
 		return nil, fmt.Errorf("%w (%s)", err, path)
 	}
@@ -150,7 +175,7 @@ func (db *DB) IntegrityCheck(ctx context.Context) error {
 	if db.d != sqliteDialect {
 		return nil
 	}
-	problems, err := queryList(ctx, db.db, func(s scanner) (string, error) {
+	problems, err := queryList(ctx, db.q, func(s scanner) (string, error) {
 		var line string
 		return line, s.Scan(&line)
 	}, "PRAGMA integrity_check")
@@ -169,7 +194,7 @@ var postgresDialect = &dialect{
 	name:       "postgres",
 	migrations: migrationsOf("postgres"),
 	forUpdate:  " FOR UPDATE",
-	lock: func(ctx context.Context, tx *sql.Tx, class int32, name string) error {
+	lock: func(ctx context.Context, tx querier, class int32, name string) error {
 		_, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1, hashtext($2))`, class, name)
 		return err
 	},
@@ -178,6 +203,9 @@ var postgresDialect = &dialect{
 		pe := (*pgconn.PgError)(nil)
 		return errors.As(err, &pe) && pe.Code == "23505"
 	},
+	position: func(needle, haystack string) string { return "strpos(" + haystack + ", " + needle + ")" },
+	// pg_trgm's GIN index on user_values.value_lower answers the LIKE itself.
+	substring: func(_ *builder, cond, _ string) string { return cond },
 }
 
 // OpenPostgres connects to the PostgreSQL database at url (a postgres:// or
@@ -196,7 +224,8 @@ func OpenPostgres(ctx context.Context, url string) (*DB, error) {
 		return nil, fmt.Errorf("postgres: open: %w", err)
 	}
 	// Closing the *sql.DB does not close the pool it draws from.
-	db, err := open(ctx, stdlib.OpenDBFromPool(pool), postgresDialect)
+	// pgx keeps each connection's statements prepared itself.
+	db, err := open(ctx, stdlib.OpenDBFromPool(pool), postgresDialect, false)
 	if err != nil {
 		pool.Close()
 		return nil, err

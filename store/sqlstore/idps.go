@@ -18,7 +18,7 @@ func (db *DB) CreateIdentityProvider(ctx context.Context, p store.IdentityProvid
 	if err != nil {
 		return db.wrap("create identity provider", err)
 	}
-	return db.write(ctx, "create identity provider", func(tx *sql.Tx) error {
+	return db.write(ctx, "create identity provider", func(tx querier) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO identity_providers (`+idpColumns+`)
 			VALUES ($1, $2, $3, $4, $5, $6, $7)`,
 			p.ID, p.Name, p.ProviderName, nullIfEmpty(p.EntityID), certs, ts(p.CreatedAt), ts(p.UpdatedAt))
@@ -29,7 +29,7 @@ func (db *DB) CreateIdentityProvider(ctx context.Context, p store.IdentityProvid
 // GetIdentityProvider returns the identity provider with the given ID, or an
 // error wrapping store.ErrNotFound.
 func (db *DB) GetIdentityProvider(ctx context.Context, id string) (store.IdentityProvider, error) {
-	p, err := getIdentityProvider(ctx, db.db, id, "")
+	p, err := getIdentityProvider(ctx, db.q, id, "")
 	if err != nil {
 		return store.IdentityProvider{}, db.wrap("get identity provider", err)
 	}
@@ -39,7 +39,7 @@ func (db *DB) GetIdentityProvider(ctx context.Context, id string) (store.Identit
 // ListIdentityProviders returns every identity provider, oldest first, or an
 // error.
 func (db *DB) ListIdentityProviders(ctx context.Context) ([]store.IdentityProvider, error) {
-	list, err := queryList(ctx, db.db, scanIdentityProvider,
+	list, err := queryList(ctx, db.q, scanIdentityProvider,
 		`SELECT `+idpColumns+` FROM identity_providers ORDER BY created_at, id`)
 	if err != nil {
 		return nil, db.wrap("list identity providers", err)
@@ -60,7 +60,7 @@ func (db *DB) UpdateIdentityProvider(ctx context.Context, id string, fn func(sto
 		},
 		fn,
 		func(old store.IdentityProvider, p *store.IdentityProvider) { p.ID, p.CreatedAt = old.ID, old.CreatedAt },
-		func(tx *sql.Tx, p store.IdentityProvider) error {
+		func(tx querier, p store.IdentityProvider) error {
 			certs, err := encodeJSON(p.Certificates)
 			if err != nil {
 				return err
@@ -74,7 +74,7 @@ func (db *DB) UpdateIdentityProvider(ctx context.Context, id string, fn func(sto
 // DeleteIdentityProvider deletes the identity provider with the given ID. It
 // returns an error wrapping store.ErrNotFound when there is none.
 func (db *DB) DeleteIdentityProvider(ctx context.Context, id string) error {
-	return db.write(ctx, "delete identity provider", func(tx *sql.Tx) error {
+	return db.write(ctx, "delete identity provider", func(tx querier) error {
 		return mustAffect(tx.ExecContext(ctx, `DELETE FROM identity_providers WHERE id = $1`, id))
 	})
 }

@@ -2,7 +2,6 @@ package sqlstore
 
 import (
 	"context"
-	"database/sql"
 	"time"
 
 	"github.com/appintegration/appintegration/store"
@@ -13,7 +12,7 @@ const keyColumns = `id, algorithm, private_key, created_at, sign_at, retire_at, 
 // CreateSigningKey inserts k. It returns an error wrapping store.ErrConflict
 // when k.ID is taken.
 func (db *DB) CreateSigningKey(ctx context.Context, k store.SigningKey) error {
-	return db.write(ctx, "create signing key", func(tx *sql.Tx) error { return insertKey(ctx, tx, k) })
+	return db.write(ctx, "create signing key", func(tx querier) error { return insertKey(ctx, tx, k) })
 }
 
 // CreateSigningKeyIfNoneCurrent creates k unless a current (not retired) key
@@ -23,12 +22,12 @@ func (db *DB) CreateSigningKey(ctx context.Context, k store.SigningKey) error {
 func (db *DB) CreateSigningKeyIfNoneCurrent(ctx context.Context, k store.SigningKey) (bool, error) {
 	return db.createUnless(ctx, "create signing key if none current", lockSigningKey, k.Algorithm,
 		`SELECT EXISTS (SELECT 1 FROM signing_keys WHERE algorithm = $1 AND retire_at = $2)`,
-		[]any{k.Algorithm, ts(time.Time{})}, func(tx *sql.Tx) error { return insertKey(ctx, tx, k) })
+		[]any{k.Algorithm, ts(time.Time{})}, func(tx querier) error { return insertKey(ctx, tx, k) })
 }
 
 // ListSigningKeys returns every signing key, oldest first, or an error.
 func (db *DB) ListSigningKeys(ctx context.Context) ([]store.SigningKey, error) {
-	list, err := queryList(ctx, db.db, scanKey, `SELECT `+keyColumns+` FROM signing_keys ORDER BY created_at, id`)
+	list, err := queryList(ctx, db.q, scanKey, `SELECT `+keyColumns+` FROM signing_keys ORDER BY created_at, id`)
 	if err != nil {
 		return nil, db.wrap("list signing keys", err)
 	}
@@ -45,7 +44,7 @@ func (db *DB) UpdateSigningKey(ctx context.Context, id string, fn func(store.Sig
 		func(q querier, lock string) (store.SigningKey, error) { return getKey(ctx, q, id, lock) },
 		fn,
 		func(old store.SigningKey, k *store.SigningKey) { k.ID, k.CreatedAt = old.ID, old.CreatedAt },
-		func(tx *sql.Tx, k store.SigningKey) error {
+		func(tx querier, k store.SigningKey) error {
 			return mustAffect(tx.ExecContext(ctx, `UPDATE signing_keys SET algorithm = $1,
 				private_key = $2, sign_at = $3, retire_at = $4, expire_at = $5 WHERE id = $6`,
 				k.Algorithm, k.PrivateKey, ts(k.SignAt), ts(k.RetireAt), ts(k.ExpireAt), k.ID))
@@ -55,7 +54,7 @@ func (db *DB) UpdateSigningKey(ctx context.Context, id string, fn func(store.Sig
 // DeleteSigningKey deletes the key with the given ID. It returns an error
 // wrapping store.ErrNotFound when there is none.
 func (db *DB) DeleteSigningKey(ctx context.Context, id string) error {
-	return db.write(ctx, "delete signing key", func(tx *sql.Tx) error {
+	return db.write(ctx, "delete signing key", func(tx querier) error {
 		return mustAffect(tx.ExecContext(ctx, `DELETE FROM signing_keys WHERE id = $1`, id))
 	})
 }

@@ -2,7 +2,6 @@ package sqlstore
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"io/fs"
 	"sort"
@@ -49,7 +48,7 @@ func (db *DB) migrate(ctx context.Context) error {
 		return fmt.Errorf("migrate: %w", err)
 	}
 	for _, m := range list {
-		if err := db.inTx(ctx, func(tx *sql.Tx) error { return db.apply(ctx, tx, m) }); err != nil {
+		if err := db.inTx(ctx, func(tx querier) error { return db.apply(ctx, tx, m) }); err != nil {
 			return fmt.Errorf("migrate: %s: %w", m.name, err)
 		}
 	}
@@ -60,7 +59,7 @@ func (db *DB) migrate(ctx context.Context) error {
 // one transaction that holds the migration lock (SQLite: the write lock taken
 // at BEGIN; PostgreSQL: an advisory lock), so of two processes opening a new
 // database at once only one applies it, and the other then finds it recorded.
-func (db *DB) apply(ctx context.Context, tx *sql.Tx, m migration) error {
+func (db *DB) apply(ctx context.Context, tx querier, m migration) error {
 	if err := db.d.lock(ctx, tx, lockMigrate, "migrations"); err != nil {
 		return err
 	}

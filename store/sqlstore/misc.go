@@ -11,7 +11,7 @@ import (
 
 // ListRoles returns the role catalog in catalog order, or an error.
 func (db *DB) ListRoles(ctx context.Context) ([]store.Role, error) {
-	list, err := queryList(ctx, db.db, func(s scanner) (store.Role, error) {
+	list, err := queryList(ctx, db.q, func(s scanner) (store.Role, error) {
 		var r store.Role
 		return r, s.Scan(&r.Value, &r.Display, jsonCol[string]{&r.Scopes})
 	}, `SELECT value, display, scopes FROM roles ORDER BY position`)
@@ -26,7 +26,7 @@ func (db *DB) ListRoles(ctx context.Context) ([]store.Role, error) {
 // another process) kept one first; every caller gets the value kept. It
 // returns gen's error wrapped, or the driver's.
 func (db *DB) Secret(ctx context.Context, name string, gen func() ([]byte, error)) ([]byte, error) {
-	value, err := getSecret(ctx, db.db, name)
+	value, err := getSecret(ctx, db.q, name)
 	if err == nil {
 		return value, nil
 	}
@@ -37,7 +37,7 @@ func (db *DB) Secret(ctx context.Context, name string, gen func() ([]byte, error
 	if err != nil {
 		return nil, fmt.Errorf("%s: secret: generate: %w", db.d.name, err)
 	}
-	err = db.write(ctx, "secret", func(tx *sql.Tx) error {
+	err = db.write(ctx, "secret", func(tx querier) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO secrets (name, value) VALUES ($1, $2)
 			ON CONFLICT (name) DO NOTHING`, name, fresh); err != nil {
 			return err
@@ -62,7 +62,7 @@ func getSecret(ctx context.Context, q querier, name string) ([]byte, error) {
 // AppendAudit appends e to the audit log; e.ID is ignored and a new one
 // assigned. It returns the driver's error, if any.
 func (db *DB) AppendAudit(ctx context.Context, e store.AuditEvent) error {
-	return db.write(ctx, "append audit", func(tx *sql.Tx) error {
+	return db.write(ctx, "append audit", func(tx querier) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO audit (time, actor, action, target, detail)
 			VALUES ($1, $2, $3, $4, $5)`, ts(e.Time), e.Actor, e.Action, e.Target, e.Detail)
 		return err
@@ -84,7 +84,7 @@ func (db *DB) ListAudit(ctx context.Context, f store.AuditFilter) ([]store.Audit
 	if limit <= 0 {
 		limit = defaultAuditLimit
 	}
-	list, err := queryList(ctx, db.db, func(s scanner) (store.AuditEvent, error) {
+	list, err := queryList(ctx, db.q, func(s scanner) (store.AuditEvent, error) {
 		var e store.AuditEvent
 		return e, s.Scan(&e.ID, timeCol{&e.Time}, &e.Actor, &e.Action, &e.Target, &e.Detail)
 	}, `SELECT id, time, actor, action, target, detail FROM audit

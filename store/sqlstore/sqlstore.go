@@ -44,6 +44,11 @@ import (
 type DB struct {
 	db *sql.DB
 	d  *dialect
+	// q runs the queries: the pool, or tx for the store InTransaction passes.
+	q  querier
+	tx querier
+	// stmts keeps prepared statements (SQLite), nil when the driver does.
+	stmts *stmtCache
 	// closeFn releases what the *sql.DB draws on (PostgreSQL's pgx pool).
 	closeFn func()
 }
@@ -70,9 +75,14 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	return OpenSQLite(ctx, dsn)
 }
 
-// open finishes Open for either engine: it checks the connection and migrates.
-func open(ctx context.Context, sdb *sql.DB, d *dialect) (*DB, error) {
+// open finishes Open for either engine: it checks the connection and
+// migrates. With cache, prepared statements are kept (see stmtCache).
+func open(ctx context.Context, sdb *sql.DB, d *dialect, cache bool) (*DB, error) {
 	db := &DB{db: sdb, d: d}
+	if cache {
+		db.stmts = &stmtCache{db: sdb, stmts: map[string]*sql.Stmt{}}
+	}
+	db.q = db.stmts.pool(sdb)
 	if err := d.connect(ctx, sdb); err != nil {
 		sdb.Close()
 		return nil, fmt.Errorf("%s: open: %w", d.name, err)
@@ -84,8 +94,13 @@ func open(ctx context.Context, sdb *sql.DB, d *dialect) (*DB, error) {
 	return db, nil
 }
 
-// Close closes the connection pool. It returns the driver's error, if any.
+// Close closes the connection pool. It returns the driver's error, if any. The
+// store InTransaction passes has nothing to close: there it does nothing.
 func (db *DB) Close() error {
+	if db.tx != nil {
+		return nil
+	}
+	db.stmts.close()
 	err := db.db.Close()
 	if db.closeFn != nil {
 		db.closeFn()
@@ -109,18 +124,68 @@ type scanner interface {
 	Scan(dest ...any) error
 }
 
+// InTransaction calls fn with a store whose every method runs inside one
+// transaction, which is committed when fn returns nil and rolled back when it
+// returns an error (returned as is). Each write of that store runs in a
+// savepoint: one that fails changes nothing and leaves the transaction
+// usable. On SQLite the transaction holds the database's write lock
+// throughout; keep fn short. The store must not be used after fn returns.
+func (db *DB) InTransaction(ctx context.Context, fn func(store.Store) error) error {
+	if db.tx != nil {
+		return db.savepoint(ctx, func(querier) error { return fn(db) })
+	}
+	var fnErr error
+	err := db.inTx(ctx, func(q querier) error {
+		inner := *db
+		inner.q, inner.tx = q, q
+		fnErr = fn(&inner)
+		return fnErr
+	})
+	if fnErr != nil {
+		return fnErr
+	}
+	if err != nil {
+		return db.wrap("transaction", err)
+	}
+	return nil
+}
+
 // inTx runs fn in a write transaction and commits it when fn returns nil. It
-// returns fn's error or the driver's, unwrapped.
-func (db *DB) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+// returns fn's error or the driver's, unwrapped. Inside InTransaction's
+// transaction it runs fn in a savepoint of it instead.
+func (db *DB) inTx(ctx context.Context, fn func(tx querier) error) error {
+	if db.tx != nil {
+		return db.savepoint(ctx, fn)
+	}
 	tx, err := db.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
-	if err := fn(tx); err != nil {
+	if err := fn(db.stmts.tx(tx)); err != nil {
 		return err
 	}
 	return tx.Commit()
+}
+
+// savepoint runs fn in a savepoint of db.tx, released when fn returns nil and
+// rolled back to otherwise, so that the transaction goes on (PostgreSQL
+// refuses every statement of a transaction after a failed one, until then).
+func (db *DB) savepoint(ctx context.Context, fn func(tx querier) error) error {
+	if _, err := db.tx.ExecContext(ctx, "SAVEPOINT write"); err != nil {
+		return err
+	}
+	if err := fn(db.tx); err != nil {
+		if _, rerr := db.tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT write"); rerr != nil {
+			return errors.Join(err, rerr)
+		}
+		if _, rerr := db.tx.ExecContext(ctx, "RELEASE SAVEPOINT write"); rerr != nil {
+			return errors.Join(err, rerr)
+		}
+		return err
+	}
+	_, err := db.tx.ExecContext(ctx, "RELEASE SAVEPOINT write")
+	return err
 }
 
 // errFn marks an error returned by a caller's function, which update methods
@@ -131,7 +196,7 @@ func (e errFn) Error() string { return e.err.Error() }
 
 // write runs fn in a transaction for the store operation op: a caller's
 // function's error (errFn) comes back as it was, any other wrapped for op.
-func (db *DB) write(ctx context.Context, op string, fn func(tx *sql.Tx) error) error {
+func (db *DB) write(ctx context.Context, op string, fn func(tx querier) error) error {
 	err := db.inTx(ctx, fn)
 	if e := (errFn{}); errors.As(err, &e) {
 		return e.err
@@ -147,9 +212,9 @@ func (db *DB) write(ctx context.Context, op string, fn func(tx *sql.Tx) error) e
 // that of concurrent callers, in any number of processes, one inserts. It
 // reports whether insert ran and succeeded.
 func (db *DB) createUnless(ctx context.Context, op string, class int32, name, found string, args []any,
-	insert func(tx *sql.Tx) error) (bool, error) {
+	insert func(tx querier) error) (bool, error) {
 	created := false
-	err := db.write(ctx, op, func(tx *sql.Tx) error {
+	err := db.write(ctx, op, func(tx querier) error {
 		if err := db.d.lock(ctx, tx, class, name); err != nil {
 			return err
 		}
@@ -169,9 +234,9 @@ func (db *DB) createUnless(ctx context.Context, op string, class int32, name, fo
 // written), keep restores what fn may not change, save writes it, and get
 // reads it back as saved.
 func update[T any](ctx context.Context, db *DB, op string, get func(q querier, lock string) (T, error),
-	fn func(T) (T, error), keep func(old T, v *T), save func(tx *sql.Tx, v T) error) (T, error) {
+	fn func(T) (T, error), keep func(old T, v *T), save func(tx querier, v T) error) (T, error) {
 	var saved T
-	err := db.write(ctx, op, func(tx *sql.Tx) error {
+	err := db.write(ctx, op, func(tx querier) error {
 		old, err := get(tx, db.d.forUpdate)
 		if err != nil {
 			return err
@@ -318,5 +383,18 @@ func (c jsonCol[T]) Scan(src any) error {
 		return fmt.Errorf("JSON column: %w", err)
 	}
 	*c.list = nilIfEmpty(list)
+	return nil
+}
+
+// Analyze updates the statistics the engine's query planner uses for the
+// user tables, which grow to millions of rows. PostgreSQL's autovacuum does
+// so on its own; on SQLite, call it now and then (the server does, after it
+// prunes). It returns the driver's error, if any.
+func (db *DB) Analyze(ctx context.Context) error {
+	for _, table := range []string{"users", "user_values", "user_roles"} {
+		if _, err := db.q.ExecContext(ctx, "ANALYZE "+table); err != nil {
+			return db.wrap("analyze", err)
+		}
+	}
 	return nil
 }

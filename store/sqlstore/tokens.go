@@ -2,7 +2,6 @@ package sqlstore
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"time"
@@ -23,7 +22,7 @@ var errZeroNow = errors.New("use time is the zero time")
 // RevokeToken records r. Revoking a token that is revoked already changes
 // nothing and is not an error. It returns the driver's error, if any.
 func (db *DB) RevokeToken(ctx context.Context, r store.Revocation) error {
-	return db.write(ctx, "revoke token", func(tx *sql.Tx) error {
+	return db.write(ctx, "revoke token", func(tx querier) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO revocations (token_id, client_id, expires_at)
 			VALUES ($1, $2, $3) ON CONFLICT (token_id) DO NOTHING`, r.TokenID, r.ClientID, ts(r.ExpiresAt))
 		return err
@@ -39,7 +38,7 @@ func (db *DB) IsRevoked(ctx context.Context, tokenID string) (bool, error) {
 // exists runs a SELECT EXISTS query for the store operation op.
 func (db *DB) exists(ctx context.Context, op, query string, args ...any) (bool, error) {
 	var found bool
-	if err := db.db.QueryRowContext(ctx, query, args...).Scan(&found); err != nil {
+	if err := db.q.QueryRowContext(ctx, query, args...).Scan(&found); err != nil {
 		return false, db.wrap(op, err)
 	}
 	return found, nil
@@ -48,7 +47,7 @@ func (db *DB) exists(ctx context.Context, op, query string, args ...any) (bool, 
 // CreateAuthCode inserts c. It returns an error wrapping store.ErrConflict
 // when c.ID is taken.
 func (db *DB) CreateAuthCode(ctx context.Context, c store.AuthCode) error {
-	return db.write(ctx, "create auth code", func(tx *sql.Tx) error {
+	return db.write(ctx, "create auth code", func(tx querier) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO auth_codes (`+authCodeColumns+`)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
 			c.ID, c.ClientID, c.UserID, c.RedirectURI, c.Scope, c.CodeChallenge,
@@ -70,7 +69,7 @@ func (db *DB) UseAuthCode(ctx context.Context, id, clientID string, now time.Tim
 // CreateRefreshToken inserts t. It returns an error wrapping
 // store.ErrConflict when t.ID is taken.
 func (db *DB) CreateRefreshToken(ctx context.Context, t store.RefreshToken) error {
-	return db.write(ctx, "create refresh token", func(tx *sql.Tx) error {
+	return db.write(ctx, "create refresh token", func(tx querier) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO refresh_tokens (`+refreshTokenColumns+`)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
 			t.ID, t.FamilyID, t.ClientID, t.UserID, t.Scope, ts(t.CreatedAt), ts(t.ExpiresAt), ts(t.UsedAt))
@@ -96,7 +95,7 @@ func use[T any](ctx context.Context, db *DB, op, table, columns string, scan fun
 	if now.IsZero() {
 		return zero, db.wrap(op, errZeroNow)
 	}
-	err := db.write(ctx, op, func(tx *sql.Tx) error {
+	err := db.write(ctx, op, func(tx querier) error {
 		res, err := tx.ExecContext(ctx, `UPDATE `+table+` SET used_at = $1
 			WHERE id = $2 AND client_id = $3 AND used_at = $4`, ts(now), id, clientID, ts(time.Time{}))
 		if err != nil {
@@ -129,7 +128,7 @@ func use[T any](ctx context.Context, db *DB, op, table, columns string, scan fun
 // It returns an error wrapping store.ErrConflict when the pair is recorded
 // already (a replay, RFC 7522 §3 item 8), or the driver's error.
 func (db *DB) UseAssertionID(ctx context.Context, issuer, id string, expiresAt time.Time) error {
-	return db.write(ctx, "use assertion ID", func(tx *sql.Tx) error {
+	return db.write(ctx, "use assertion ID", func(tx querier) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO used_assertions (issuer, id, expires_at)
 			VALUES ($1, $2, $3)`, issuer, id, ts(expiresAt))
 		return err
@@ -147,7 +146,7 @@ func (db *DB) AssertionIDUsed(ctx context.Context, issuer, id string) (bool, err
 // codes, refresh tokens and used assertion IDs that expired before now (a
 // record expiring at now is kept). It returns the driver's error, if any.
 func (db *DB) PruneExpired(ctx context.Context, now time.Time) error {
-	return db.write(ctx, "prune expired", func(tx *sql.Tx) error {
+	return db.write(ctx, "prune expired", func(tx querier) error {
 		for _, table := range []string{"revocations", "auth_codes", "refresh_tokens", "used_assertions"} {
 			if _, err := tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE expires_at < $1`, ts(now)); err != nil {
 				return fmt.Errorf("%s: %w", table, err)

@@ -4,37 +4,56 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"math/rand/v2"
 	"strings"
 
 	"github.com/appintegration/appintegration/store"
 )
 
-// userColumns are read and written in this order by scanUser and insertUser.
-const userColumns = `id, user_name, given_name, family_name, display_name, emails,
-	active, preferred_language, roles, password_hash, external_id, idp_user_id,
-	client_id, version, created_at, updated_at`
+// userColumns are read in this order by scanUser. The manager's displayName is
+// read from the manager's row.
+const userColumns = `users.id, users.user_name, users.given_name, users.family_name,
+	users.middle_name, users.honorific_prefix, users.honorific_suffix, users.formatted_name,
+	users.display_name, users.nick_name, users.profile_url, users.title, users.user_type,
+	users.preferred_language, users.locale, users.timezone, users.emails, users.phone_numbers,
+	users.ims, users.photos, users.entitlements, users.x509_certificates, users.addresses,
+	users.active, users.roles, users.password_hash, users.external_id, users.idp_user_id,
+	users.employee_number, users.cost_center, users.organization, users.division,
+	users.department, users.manager_id,
+	coalesce((SELECT m.display_name FROM users m WHERE m.id = users.manager_id AND users.manager_id <> ''), ''),
+	users.client_id, users.version, users.created_at, users.updated_at`
 
-// userOrder is the order of user lists: userName, case-insensitively.
-const userOrder = ` ORDER BY lower(user_name), id`
-
-// emailJSON is the stored form of a store.Email.
-type emailJSON struct {
+// valueJSON is the stored form of a store.Value.
+type valueJSON struct {
 	Value   string `json:"value"`
+	Display string `json:"display,omitempty"`
 	Type    string `json:"type,omitempty"`
 	Primary bool   `json:"primary,omitempty"`
+}
+
+// addressJSON is the stored form of a store.Address.
+type addressJSON struct {
+	Formatted     string `json:"formatted,omitempty"`
+	StreetAddress string `json:"streetAddress,omitempty"`
+	Locality      string `json:"locality,omitempty"`
+	Region        string `json:"region,omitempty"`
+	PostalCode    string `json:"postalCode,omitempty"`
+	Country       string `json:"country,omitempty"`
+	Type          string `json:"type,omitempty"`
+	Primary       bool   `json:"primary,omitempty"`
 }
 
 // CreateUser inserts u with Version 1, whatever u.Version is. It returns an
 // error wrapping store.ErrConflict when u.ID is taken or u.UserName is,
 // compared case-insensitively.
 func (db *DB) CreateUser(ctx context.Context, u store.User) error {
-	return db.write(ctx, "create user", func(tx *sql.Tx) error { return insertUser(ctx, tx, u) })
+	return db.write(ctx, "create user", func(tx querier) error { return insertUser(ctx, tx, u) })
 }
 
 // GetUser returns the user with the given ID, or an error wrapping
 // store.ErrNotFound.
 func (db *DB) GetUser(ctx context.Context, id string) (store.User, error) {
-	u, err := db.getUser(ctx, db.db, id, "")
+	u, err := db.getUser(ctx, db.q, id, "")
 	if err != nil {
 		return store.User{}, db.wrap("get user", err)
 	}
@@ -44,7 +63,7 @@ func (db *DB) GetUser(ctx context.Context, id string) (store.User, error) {
 // GetUserByName returns the user whose userName equals userName compared
 // case-insensitively, or an error wrapping store.ErrNotFound.
 func (db *DB) GetUserByName(ctx context.Context, userName string) (store.User, error) {
-	u, err := scanUser(db.db.QueryRowContext(ctx,
+	u, err := scanUser(db.q.QueryRowContext(ctx,
 		`SELECT `+userColumns+` FROM users WHERE lower(user_name) = lower($1)`, userName))
 	if err != nil {
 		return store.User{}, db.wrap("get user by name", err)
@@ -67,12 +86,12 @@ func (db *DB) GetUserByIdpUserID(ctx context.Context, idpUserID string) (store.U
 }
 
 // GetUserByEmail returns the user one of whose e-mail addresses equals email
-// compared case-insensitively (lower-cased with Go's Unicode rules). It returns
-// an error wrapping store.ErrNotFound when none does (an empty email matches no
-// user), or one wrapping store.ErrConflict when several users do.
+// compared case-insensitively. It returns an error wrapping store.ErrNotFound
+// when none does (an empty email matches no user), or one wrapping
+// store.ErrConflict when several users do.
 func (db *DB) GetUserByEmail(ctx context.Context, email string) (store.User, error) {
-	u, err := db.getOneUser(ctx, email, ` WHERE id IN (
-		SELECT e.user_id FROM user_emails e WHERE e.value_lower = $1) LIMIT 2`, strings.ToLower(email))
+	u, err := db.getOneUser(ctx, email, ` WHERE id IN (SELECT v.user_id FROM user_values v
+		WHERE v.attr = 'emails' AND v.value_lower = $1) LIMIT 2`, store.Fold(email))
 	if err != nil {
 		return store.User{}, db.wrap("get user by e-mail", err)
 	}
@@ -86,7 +105,7 @@ func (db *DB) getOneUser(ctx context.Context, key, where string, args ...any) (s
 	if key == "" {
 		return store.User{}, sql.ErrNoRows
 	}
-	found, err := queryList(ctx, db.db, scanUser, `SELECT `+userColumns+` FROM users`+where, args...)
+	found, err := queryList(ctx, db.q, scanUser, `SELECT `+userColumns+` FROM users`+where, args...)
 	switch {
 	case err != nil:
 		return store.User{}, err
@@ -101,34 +120,18 @@ func (db *DB) getOneUser(ctx context.Context, key, where string, args ...any) (s
 // ListUsers returns every user ordered by userName (case-insensitively), or an
 // error.
 func (db *DB) ListUsers(ctx context.Context) ([]store.User, error) {
-	list, err := queryList(ctx, db.db, scanUser, `SELECT `+userColumns+` FROM users`+userOrder)
+	list, err := queryList(ctx, db.q, scanUser, `SELECT `+userColumns+` FROM users ORDER BY lower(user_name)`)
 	if err != nil {
 		return nil, db.wrap("list users", err)
 	}
 	return list, nil
 }
 
-// SearchUsers returns one page of the users whose userName, given and family
-// name, display name or an e-mail address contains q.Search (ASCII
-// case-insensitively), ordered by userName, and how many match in all, or an
-// error.
+// SearchUsers returns one page of the users that store.UserSearch(q.Search)
+// matches, ordered by userName, and how many match in all, or an error.
 func (db *DB) SearchUsers(ctx context.Context, q store.PageQuery) ([]store.User, int, error) {
-	const where = ` WHERE lower(user_name) LIKE $1 ESCAPE '\'
-		OR lower(given_name || ' ' || family_name) LIKE $1 ESCAPE '\'
-		OR lower(display_name) LIKE $1 ESCAPE '\'
-		OR EXISTS (SELECT 1 FROM user_emails e WHERE e.user_id = users.id AND e.value_lower LIKE $1 ESCAPE '\')`
 	offset, limit := q.Bounds()
-	pattern := store.LikePattern(q.Search)
-	var total int
-	if err := db.db.QueryRowContext(ctx, `SELECT count(*) FROM users`+where, pattern).Scan(&total); err != nil {
-		return nil, 0, db.wrap("search users", err)
-	}
-	list, err := queryList(ctx, db.db, scanUser, `SELECT `+userColumns+` FROM users`+where+userOrder+
-		` LIMIT $2 OFFSET $3`, pattern, limit, offset)
-	if err != nil {
-		return nil, 0, db.wrap("search users", err)
-	}
-	return list, total, nil
+	return db.QueryUsers(ctx, store.UserQuery{Filter: store.UserSearch(q.Search), Offset: offset, Limit: limit})
 }
 
 // UpdateUser reads (and locks) the user, applies fn and saves its result with
@@ -144,15 +147,15 @@ func (db *DB) UpdateUser(ctx context.Context, id string, fn func(store.User) (st
 		func(old store.User, u *store.User) {
 			u.ID, u.CreatedAt, u.Version = old.ID, old.CreatedAt, old.Version+1
 		},
-		func(tx *sql.Tx, u store.User) error { return updateUser(ctx, tx, u) })
+		func(tx querier, u store.User) error { return updateUser(ctx, tx, u) })
 }
 
-// DeleteUser deletes the user with the given ID, its roles and its indexed
-// e-mail addresses, after check (when not nil) has accepted the user inside
-// the same transaction. It returns check's error as is, or an error wrapping
+// DeleteUser deletes the user with the given ID and its roles and values,
+// after check (when not nil) has accepted the user inside the same
+// transaction. It returns check's error as is, or an error wrapping
 // store.ErrNotFound when there is no such user.
 func (db *DB) DeleteUser(ctx context.Context, id string, check func(store.User) error) error {
-	return db.write(ctx, "delete user", func(tx *sql.Tx) error {
+	return db.write(ctx, "delete user", func(tx querier) error {
 		if check != nil {
 			u, err := db.getUser(ctx, tx, id, db.d.forUpdate)
 			if err != nil {
@@ -162,20 +165,46 @@ func (db *DB) DeleteUser(ctx context.Context, id string, check func(store.User) 
 				return errFn{err}
 			}
 		}
-		return mustAffect(tx.ExecContext(ctx, `DELETE FROM users WHERE id = $1`, id))
+		return deleteUsers(ctx, tx, true, `DELETE FROM users WHERE id = $1`, id)
 	})
 }
 
-// CreateUserIfNoneHasRole inserts u with Version 1, in one transaction, unless
-// an active user holds role; it reports whether u was inserted. The
-// transaction takes the dialect's lock for the role first, so that callers in
-// any number of processes are serialised and at most one creates a user. It
+// deleteUsers runs a DELETE of users and counts them off; with must, a DELETE
+// that removes nobody is sql.ErrNoRows.
+func deleteUsers(ctx context.Context, tx querier, must bool, query string, args ...any) error {
+	res, err := tx.ExecContext(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	n, err := res.RowsAffected()
+	switch {
+	case err != nil:
+		return err
+	case n == 0 && must:
+		return sql.ErrNoRows
+	case n == 0:
+		return nil
+	}
+	return countUsers(ctx, tx, -n)
+}
+
+// countUsers adds n to the number of users, in a shard chosen at random so
+// that concurrent transactions seldom wait for each other's row lock.
+func countUsers(ctx context.Context, q querier, n int64) error {
+	_, err := q.ExecContext(ctx, `INSERT INTO user_counts (shard, n) VALUES ($1, $2)
+		ON CONFLICT (shard) DO UPDATE SET n = user_counts.n + excluded.n`, rand.IntN(16), n)
+	return err
+}
+
+// CreateUserIfNoneHasRole inserts u with Version 1, in one transaction,
+// unless an active user holds role; it reports whether u was inserted. Of
+// callers in any number of processes at most one creates a user. It
 // returns false and an error wrapping store.ErrConflict when u's ID or
 // userName is taken, or false and the driver's error.
 func (db *DB) CreateUserIfNoneHasRole(ctx context.Context, u store.User, role string) (bool, error) {
 	return db.createUnless(ctx, "create user if none has role", lockRoleHolder, role,
 		`SELECT EXISTS (SELECT 1 FROM user_roles r JOIN users u ON u.id = r.user_id WHERE r.role = $1 AND u.active)`,
-		[]any{role}, func(tx *sql.Tx) error { return insertUser(ctx, tx, u) })
+		[]any{role}, func(tx querier) error { return insertUser(ctx, tx, u) })
 }
 
 // getUser reads one user; lock is "" or the dialect's forUpdate.
@@ -184,36 +213,39 @@ func (db *DB) getUser(ctx context.Context, q querier, id, lock string) (store.Us
 }
 
 func insertUser(ctx context.Context, q querier, u store.User) error {
-	emails, roles, err := encodeUserLists(u)
+	cols, vals, err := userFields(u)
 	if err != nil {
 		return err
 	}
-	if _, err := q.ExecContext(ctx, `INSERT INTO users (`+userColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 1, $14, $15)`,
-		u.ID, u.UserName, u.GivenName, u.FamilyName, u.DisplayName, emails, u.Active,
-		u.PreferredLanguage, roles, u.PasswordHash, u.ExternalID, u.IdpUserID, u.ClientID,
-		ts(u.CreatedAt), ts(u.UpdatedAt),
-	); err != nil {
+	marks := make([]string, len(vals))
+	for i := range vals {
+		marks[i] = fmt.Sprintf("$%d", i+1)
+	}
+	if _, err := q.ExecContext(ctx, `INSERT INTO users (id, version, `+strings.Join(cols, ", ")+`)
+		VALUES ($`+fmt.Sprint(len(vals)+1)+`, 1, `+strings.Join(marks, ", ")+`)`, append(vals, u.ID)...); err != nil {
+		return err
+	}
+	if err := countUsers(ctx, q, 1); err != nil {
 		return err
 	}
 	return indexUser(ctx, q, u)
 }
 
 func updateUser(ctx context.Context, q querier, u store.User) error {
-	emails, roles, err := encodeUserLists(u)
+	cols, vals, err := userFields(u)
 	if err != nil {
 		return err
 	}
-	if err := mustAffect(q.ExecContext(ctx, `UPDATE users SET user_name = $1, given_name = $2,
-		family_name = $3, display_name = $4, emails = $5, active = $6,
-		preferred_language = $7, roles = $8, password_hash = $9, external_id = $10,
-		idp_user_id = $11, client_id = $12, version = $13, updated_at = $14 WHERE id = $15`,
-		u.UserName, u.GivenName, u.FamilyName, u.DisplayName, emails, u.Active,
-		u.PreferredLanguage, roles, u.PasswordHash, u.ExternalID, u.IdpUserID, u.ClientID,
-		u.Version, ts(u.UpdatedAt), u.ID)); err != nil {
+	set := make([]string, len(cols))
+	for i, c := range cols {
+		set[i] = fmt.Sprintf("%s = $%d", c, i+1)
+	}
+	n := len(vals)
+	if err := mustAffect(q.ExecContext(ctx, `UPDATE users SET `+strings.Join(set, ", ")+
+		fmt.Sprintf(`, version = $%d WHERE id = $%d`, n+1, n+2), append(vals, u.Version, u.ID)...)); err != nil {
 		return err
 	}
-	for _, table := range []string{"user_roles", "user_emails"} {
+	for _, table := range []string{"user_roles", "user_values"} {
 		if _, err := q.ExecContext(ctx, `DELETE FROM `+table+` WHERE user_id = $1`, u.ID); err != nil {
 			return err
 		}
@@ -221,8 +253,78 @@ func updateUser(ctx context.Context, q querier, u store.User) error {
 	return indexUser(ctx, q, u)
 }
 
-// indexUser writes the child rows that lookups use: the user's roles, and its
-// non-empty e-mail addresses lower-cased (for GetUserByEmail).
+// userFields returns the columns a write sets and their values, in one order.
+func userFields(u store.User) ([]string, []any, error) {
+	var (
+		cols []string
+		vals []any
+		errs []error
+	)
+	add := func(col string, v any) { cols, vals = append(cols, col), append(vals, v) }
+	values := func(col string, list []store.Value) {
+		out := make([]valueJSON, len(list))
+		for i, v := range list {
+			out[i] = valueJSON(v)
+		}
+		s, err := encodeJSON(out)
+		errs = append(errs, err)
+		add(col, s)
+	}
+	add("user_name", u.UserName)
+	add("given_name", u.GivenName)
+	add("family_name", u.FamilyName)
+	add("middle_name", u.MiddleName)
+	add("honorific_prefix", u.HonorificPrefix)
+	add("honorific_suffix", u.HonorificSuffix)
+	add("formatted_name", u.FormattedName)
+	add("display_name", u.DisplayName)
+	add("nick_name", u.NickName)
+	add("profile_url", u.ProfileURL)
+	add("title", u.Title)
+	add("user_type", u.UserType)
+	add("preferred_language", u.PreferredLanguage)
+	add("locale", u.Locale)
+	add("timezone", u.Timezone)
+	values("emails", u.Emails)
+	values("phone_numbers", u.PhoneNumbers)
+	values("ims", u.IMs)
+	values("photos", u.Photos)
+	values("entitlements", u.Entitlements)
+	values("x509_certificates", u.X509Certificates)
+	addresses := make([]addressJSON, len(u.Addresses))
+	for i, a := range u.Addresses {
+		addresses[i] = addressJSON(a)
+	}
+	s, err := encodeJSON(addresses)
+	errs = append(errs, err)
+	add("addresses", s)
+	add("active", u.Active)
+	roles, err := encodeJSON(u.Roles)
+	errs = append(errs, err)
+	add("roles", roles)
+	add("password_hash", u.PasswordHash)
+	add("external_id", u.ExternalID)
+	add("idp_user_id", u.IdpUserID)
+	add("employee_number", u.Enterprise.EmployeeNumber)
+	add("cost_center", u.Enterprise.CostCenter)
+	add("organization", u.Enterprise.Organization)
+	add("division", u.Enterprise.Division)
+	add("department", u.Enterprise.Department)
+	add("manager_id", u.Enterprise.ManagerID)
+	add("client_id", u.ClientID)
+	add("created_at", ts(u.CreatedAt))
+	add("updated_at", ts(u.UpdatedAt))
+	for _, err := range errs {
+		if err != nil {
+			return nil, nil, err
+		}
+	}
+	return cols, vals, nil
+}
+
+// indexUser writes the child rows that lookups and filters use: the user's
+// roles, the values of its multi-valued attributes, and the single-valued
+// attributes searched by substring.
 func indexUser(ctx context.Context, q querier, u store.User) error {
 	for i, role := range u.Roles {
 		if _, err := q.ExecContext(ctx,
@@ -230,45 +332,88 @@ func indexUser(ctx context.Context, q querier, u store.User) error {
 			return err
 		}
 	}
-	for i, e := range u.Emails {
-		if e.Value == "" {
-			continue
+	insert := func(attr store.Attr, i int, v store.Value) error {
+		_, err := q.ExecContext(ctx, `INSERT INTO user_values (user_id, attr, position, value, value_lower,
+			type, display, is_primary) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+			u.ID, string(attr), i, v.Value, store.Fold(v.Value), v.Type, v.Display, v.Primary)
+		return err
+	}
+	for _, m := range []struct {
+		attr   store.Attr
+		values []store.Value
+	}{
+		{store.AttrEmails, u.Emails},
+		{store.AttrPhoneNumbers, u.PhoneNumbers},
+		{store.AttrIMs, u.IMs},
+		{store.AttrPhotos, u.Photos},
+		{store.AttrEntitlements, u.Entitlements},
+	} {
+		for i, v := range m.values {
+			if err := insert(m.attr, i, v); err != nil {
+				return err
+			}
 		}
-		if _, err := q.ExecContext(ctx,
-			`INSERT INTO user_emails (user_id, position, value_lower) VALUES ($1, $2, $3)`,
-			u.ID, i, strings.ToLower(e.Value)); err != nil {
-			return err
+	}
+	for _, s := range searched(u) {
+		if s.value != "" {
+			if err := insert(s.attr, 0, store.Value{Value: s.value}); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
 }
 
-func encodeUserLists(u store.User) (emails, roles string, err error) {
-	list := make([]emailJSON, len(u.Emails))
-	for i, e := range u.Emails {
-		list[i] = emailJSON(e)
+// searched returns u's values of the single-valued attributes copied into
+// user_values, so that substring filters on them use its trigram index.
+func searched(u store.User) []struct {
+	attr  store.Attr
+	value string
+} {
+	return []struct {
+		attr  store.Attr
+		value string
+	}{
+		{store.AttrUserName, u.UserName},
+		{store.AttrNameFormatted, u.Formatted()},
+		{store.AttrFullName, strings.Trim(u.GivenName+" "+u.FamilyName, " ")},
+		{store.AttrGivenName, u.GivenName},
+		{store.AttrFamilyName, u.FamilyName},
+		{store.AttrDisplayName, u.DisplayName},
 	}
-	if emails, err = encodeJSON(list); err != nil {
-		return "", "", err
-	}
-	roles, err = encodeJSON(u.Roles)
-	return emails, roles, err
 }
 
 func scanUser(s scanner) (store.User, error) {
 	var (
-		u      store.User
-		emails []emailJSON
+		u                                        store.User
+		emails, phones, ims, photos, ents, x509s []valueJSON
+		addresses                                []addressJSON
 	)
-	if err := s.Scan(&u.ID, &u.UserName, &u.GivenName, &u.FamilyName, &u.DisplayName,
-		jsonCol[emailJSON]{&emails}, &u.Active, &u.PreferredLanguage, jsonCol[string]{&u.Roles},
-		&u.PasswordHash, &u.ExternalID, &u.IdpUserID, &u.ClientID, &u.Version,
+	if err := s.Scan(&u.ID, &u.UserName, &u.GivenName, &u.FamilyName, &u.MiddleName,
+		&u.HonorificPrefix, &u.HonorificSuffix, &u.FormattedName, &u.DisplayName, &u.NickName,
+		&u.ProfileURL, &u.Title, &u.UserType, &u.PreferredLanguage, &u.Locale, &u.Timezone,
+		jsonCol[valueJSON]{&emails}, jsonCol[valueJSON]{&phones}, jsonCol[valueJSON]{&ims},
+		jsonCol[valueJSON]{&photos}, jsonCol[valueJSON]{&ents}, jsonCol[valueJSON]{&x509s},
+		jsonCol[addressJSON]{&addresses}, &u.Active, jsonCol[string]{&u.Roles}, &u.PasswordHash,
+		&u.ExternalID, &u.IdpUserID, &u.Enterprise.EmployeeNumber, &u.Enterprise.CostCenter,
+		&u.Enterprise.Organization, &u.Enterprise.Division, &u.Enterprise.Department,
+		&u.Enterprise.ManagerID, &u.Enterprise.ManagerDisplayName, &u.ClientID, &u.Version,
 		timeCol{&u.CreatedAt}, timeCol{&u.UpdatedAt}); err != nil {
 		return store.User{}, err
 	}
-	for _, e := range emails {
-		u.Emails = append(u.Emails, store.Email(e))
+	u.Emails, u.PhoneNumbers, u.IMs = fromJSON(emails), fromJSON(phones), fromJSON(ims)
+	u.Photos, u.Entitlements, u.X509Certificates = fromJSON(photos), fromJSON(ents), fromJSON(x509s)
+	for _, a := range addresses {
+		u.Addresses = append(u.Addresses, store.Address(a))
 	}
 	u.PasswordHash = nilIfEmpty(u.PasswordHash)
 	return u, nil
+}
+
+func fromJSON(list []valueJSON) []store.Value {
+	var out []store.Value
+	for _, v := range list {
+		out = append(out, store.Value(v))
+	}
+	return out
 }

@@ -66,6 +66,20 @@ func newUser(id, userName string) store.User {
 		Version:           1,
 		CreatedAt:         at(0),
 		UpdatedAt:         at(1),
+		// Every other attribute of the SCIM core and enterprise User, to
+		// catch one the backend forgets.
+		MiddleName: "Middle " + id, HonorificPrefix: "Dr.", HonorificSuffix: "III",
+		FormattedName: "Dr. Given " + id + " III", NickName: "Nick " + id, ProfileURL: "https://example.com/" + id,
+		Title: "Title " + id, UserType: "Employee", Locale: "de-DE", Timezone: "Europe/Berlin",
+		PhoneNumbers:     []store.Value{{Value: "+49 30 1234", Type: "work", Primary: true}, {Value: "+49 170 5678", Type: "mobile"}},
+		IMs:              []store.Value{{Value: id + "@im.example", Type: "xmpp", Display: "IM " + id}},
+		Photos:           []store.Value{{Value: "https://photos.example.com/" + id + ".jpg", Type: "photo"}},
+		Entitlements:     []store.Value{{Value: "entitlement-" + id}},
+		X509Certificates: []store.Value{{Value: "MIIBszCCAVmgAwIBAgIU" + id}},
+		Addresses: []store.Address{{Formatted: "1 Main St\nBerlin", StreetAddress: "1 Main St", Locality: "Berlin",
+			Region: "BE", PostalCode: "10115", Country: "DE", Type: "work", Primary: true}, {Locality: "Potsdam", Type: "home"}},
+		Enterprise: store.Enterprise{EmployeeNumber: "E-" + id, CostCenter: "CC-1", Organization: "Org",
+			Division: "Div", Department: "Dept", ManagerID: "manager-of-" + id},
 	}
 }
 
@@ -106,6 +120,9 @@ func normClient(c store.Client) store.Client {
 
 func normUser(u store.User) store.User {
 	u.Emails = normSlice(u.Emails)
+	u.PhoneNumbers, u.IMs, u.Photos = normSlice(u.PhoneNumbers), normSlice(u.IMs), normSlice(u.Photos)
+	u.Entitlements, u.X509Certificates = normSlice(u.Entitlements), normSlice(u.X509Certificates)
+	u.Addresses = normSlice(u.Addresses)
 	u.Roles = normSlice(u.Roles)
 	u.PasswordHash = normSlice(u.PasswordHash)
 	u.CreatedAt, u.UpdatedAt = normTime(u.CreatedAt), normTime(u.UpdatedAt)

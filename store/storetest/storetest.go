@@ -80,6 +80,12 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"SigningKeyConflict", testSigningKeyConflict},
 		{"SigningKeyIfNoneCurrent", testSigningKeyIfNoneCurrent},
 		{"SearchUsers", testSearchUsers},
+		{"QueryUsersFilters", testQueryUsersFilters},
+		{"QueryUsersSortAndPage", testQueryUsersSortAndPage},
+		{"QueryUsersBadQuery", testQueryUsersBadQuery},
+		{"QueryUsersTotal", testQueryUsersTotal},
+		{"UserManager", testUserManager},
+		{"InTransaction", testInTransaction},
 		{"SearchClients", testSearchClients},
 
 		{"Revocation", testRevocation},

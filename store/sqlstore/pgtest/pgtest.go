@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"net/url"
 	"os"
+	"sync"
 	"testing"
 	"time"
 
@@ -51,6 +52,7 @@ func URL(t testing.TB) string {
 	if err != nil {
 		t.Fatalf("%s is not a URL: %v", EnvURL, err)
 	}
+	trigramOnce.Do(func() { installTrigram(t, base) })
 	b := make([]byte, 8)
 	rand.Read(b)
 	schema := "appint_test_" + hex.EncodeToString(b)
@@ -60,6 +62,30 @@ func URL(t testing.TB) string {
 	q.Set("search_path", schema)
 	u.RawQuery = q.Encode()
 	return u.String()
+}
+
+var trigramOnce sync.Once
+
+// installTrigram installs pg_trgm in the public schema, where every test
+// schema's migration finds it. Were a migration to install it in its own
+// schema, dropping that schema would take it (and the trigram indexes of
+// every other test schema) along. .ci/postgres.sh installs it as well;
+// concurrent test processes may race here, and the loser finds it installed.
+func installTrigram(t testing.TB, dsn string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatalf("connect to the test PostgreSQL: %v", err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, "CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public"); err != nil {
+		var installed bool
+		if qerr := conn.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm')").Scan(&installed); qerr != nil || !installed {
+			t.Logf("pg_trgm not installed (%v): substring filters will scan", err)
+		}
+	}
 }
 
 // exec runs one statement on its own connection; it fails t on error.
