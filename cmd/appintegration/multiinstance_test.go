@@ -22,8 +22,8 @@ import (
 
 	"github.com/appintegration/appintegration/oauth"
 	"github.com/appintegration/appintegration/store"
-	"github.com/appintegration/appintegration/store/sqlstore/pgtest"
 	"github.com/appintegration/appintegration/store/sqlstore"
+	"github.com/appintegration/appintegration/store/sqlstore/pgtest"
 )
 
 // lbBaseURL is the one --base-url of both instances: the public URL of the
