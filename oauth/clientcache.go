@@ -12,7 +12,7 @@ import (
 // clientCacheTTL is how long a client read from the store is trusted. Changes
 // made through this Service are seen at once (they invalidate the cache);
 // changes made by another process (the CLI, another instance) within this time,
-// inside the one second DESIGN.md allows.
+// inside the one second docs/contract.md ("Propagation") allows.
 const clientCacheTTL = 500 * time.Millisecond
 
 // clientCacheCap bounds the cache: lookups of random unknown client IDs cannot

@@ -27,7 +27,7 @@ const (
 	FieldExpiresAt            = "expires_at"
 )
 
-// Limits of the client rules (DESIGN.md, "Add a New OAuth Client").
+// Limits of the client rules (docs/contract.md, "Purposes").
 const (
 	MaxNameLength        = 100
 	MinTokenLifetime     = 60 * time.Second
@@ -280,7 +280,7 @@ func (s *Service) UpdateClient(ctx context.Context, actor, id string, in ClientU
 			c.RefreshTokenLifetime = in.RefreshTokenLifetime
 		case store.PurposeTechnicalUser:
 			if IsExpired(c, now) && in.ExpiresAt.After(now) {
-				// DESIGN.md: extending an expired client issues a new secret.
+				// docs/contract.md, "Purposes": extending an expired client issues a new secret.
 				sec, hash, err := newSecret()
 				if err != nil {
 					return c, err
@@ -492,7 +492,7 @@ func HumanDuration(d time.Duration) string {
 		return unit(s/86400, "day")
 	case s != 0 && s%3600 == 0:
 		return unit(s/3600, "hour")
-	case s >= 120 && s%60 == 0: // 60 s stays "60 seconds", as DESIGN.md writes it
+	case s >= 120 && s%60 == 0: // 60 s stays "60 seconds" (docs/contract.md, "Purposes")
 		return unit(s/60, "minute")
 	}
 	return unit(s, "second")
