@@ -120,7 +120,9 @@ func TestTechnicalUserClient(t *testing.T) {
 	}
 
 	// Deleting the client deletes its user and kills its tokens.
-	tok, _ = techToken(t, svc, c.ID, newSecret)
+	if tok, err = techToken(t, svc, c.ID, newSecret); err != nil {
+		t.Fatal(err)
+	}
 	if err := svc.DeleteClient(ctx, "t", c.ID); err != nil {
 		t.Fatal(err)
 	}

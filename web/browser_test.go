@@ -208,7 +208,7 @@ func TestBrowserValidationAndKeyboard(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Escape does not close the dialog: %v", err)
 	}
-	if clients, _ := ts.Store.ListClients(context.Background()); len(clients) != 0 {
+	if clients := ts.clients(t); len(clients) != 0 {
 		t.Errorf("an invalid form created a client")
 	}
 }

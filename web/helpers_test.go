@@ -100,6 +100,37 @@ func newTestServer(t testing.TB, opts ...func(*testOptions)) *testServer {
 	return &testServer{URL: baseURL, Store: st, Svc: svc, Log: logs, DBPath: dbPath}
 }
 
+// clients returns every stored client; a store failure fails the test, so
+// that "nothing was created" is never concluded from an error.
+func (ts *testServer) clients(t testing.TB) []store.Client {
+	t.Helper()
+	cs, err := ts.Store.ListClients(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cs
+}
+
+// idps returns every stored identity provider, failing the test on a store error.
+func (ts *testServer) idps(t testing.TB) []store.IdentityProvider {
+	t.Helper()
+	ps, err := ts.Store.ListIdentityProviders(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ps
+}
+
+// audit returns the audit events f selects, failing the test on a store error.
+func (ts *testServer) audit(t testing.TB, f store.AuditFilter) []store.AuditEvent {
+	t.Helper()
+	es, err := ts.Store.ListAudit(context.Background(), f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return es
+}
+
 // createClient creates an API Access client through the service.
 func (ts *testServer) createClient(t testing.TB, in oauth.ClientInput) (store.Client, string) {
 	t.Helper()
