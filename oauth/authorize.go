@@ -182,8 +182,8 @@ func (s *Service) CheckAuthorizeRequest(ctx context.Context, params url.Values) 
 	}
 	var scope []string
 	for _, sc := range strings.Fields(params.Get("scope")) {
-		if !slices.Contains(AccessValues, sc) {
-			return nil, back(ErrInvalidScope, "scope %q is unknown (known: %s)", truncate(sc, 60), strings.Join(AccessValues, " "))
+		if !slices.Contains(accessValues, sc) {
+			return nil, back(ErrInvalidScope, "scope %q is unknown (known: %s)", truncate(sc, 60), strings.Join(accessValues, " "))
 		}
 		if !slices.Contains(scope, sc) {
 			scope = append(scope, sc)

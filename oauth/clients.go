@@ -50,8 +50,13 @@ const (
 // Purposes lists the purposes a client can be created with, in display order.
 var Purposes = []store.Purpose{store.PurposeInteractive, store.PurposeAPIAccess, store.PurposeTechnicalUser}
 
-// AccessValues lists the Access values of an API Access client, in display order.
-var AccessValues = []string{store.AccessUserProvisioning, store.AccessContentNetwork}
+// accessValues are the Access values of an API Access client, which are also
+// every scope this server knows, in display order.
+var accessValues = []string{store.AccessUserProvisioning, store.AccessContentNetwork}
+
+// AccessValues returns the Access values of an API Access client, which are
+// also every scope this server knows, in display order: a new slice each call.
+func AccessValues() []string { return slices.Clone(accessValues) }
 
 // GrantsFor returns the grants a client of purpose p may be created with, the
 // default first; nil for an unknown purpose.
@@ -357,15 +362,6 @@ func normaliseClientInput(in ClientInput, now time.Time) ClientInput {
 	return in
 }
 
-// CheckClientInput returns every rule in breaks that can be checked without the
-// store, as field name → message; none when it is valid. The Expiry Date is
-// checked against the current time. CreateClient and ValidateClientInput also
-// check the role catalog and that the User ID is free.
-func CheckClientInput(in ClientInput) map[string]string {
-	now := time.Now().UTC()
-	return checkClientInput(normaliseClientInput(in, now), now)
-}
-
 func checkClientInput(in ClientInput, now time.Time) map[string]string {
 	fields := map[string]string{}
 	checkName(fields, in.Name)
@@ -423,8 +419,8 @@ func checkAccess(fields map[string]string, access []string) {
 		return
 	}
 	for _, a := range access {
-		if !slices.Contains(AccessValues, a) {
-			fields[FieldAccess] = fmt.Sprintf("Access %q is not one of: %s.", a, strings.Join(AccessValues, ", "))
+		if !slices.Contains(accessValues, a) {
+			fields[FieldAccess] = fmt.Sprintf("Access %q is not one of: %s.", a, strings.Join(accessValues, ", "))
 			return
 		}
 	}
@@ -440,7 +436,7 @@ func checkLifetime(fields map[string]string, field string, d, lo, hi time.Durati
 	}
 }
 
-// normaliseAccess trims, removes duplicates and orders access values as AccessValues.
+// normaliseAccess trims, removes duplicates and orders access values as accessValues.
 func normaliseAccess(in []string) []string {
 	var out []string
 	for _, a := range in {
@@ -450,7 +446,7 @@ func normaliseAccess(in []string) []string {
 		}
 	}
 	slices.SortStableFunc(out, func(a, b string) int {
-		return indexOr(AccessValues, a) - indexOr(AccessValues, b)
+		return indexOr(accessValues, a) - indexOr(accessValues, b)
 	})
 	return out
 }

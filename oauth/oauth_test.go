@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/appintegration/appintegration/oauth"
+	"github.com/appintegration/appintegration/oauth/oauthtest"
 	"github.com/appintegration/appintegration/store"
 	"github.com/appintegration/appintegration/store/sqlite"
 )
@@ -67,7 +68,7 @@ func TestSecretsAreUniqueScannableAndHashed(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if seen[secret] || !oauth.LooksLikeSecret(secret) || len(secret) != len(oauth.SecretPrefix)+72 {
+		if seen[secret] || !oauthtest.LooksLikeSecret(secret) || len(secret) != len(oauth.SecretPrefix)+72 {
 			t.Fatalf("secret %q: duplicate or malformed", secret)
 		}
 		seen[secret] = true
@@ -80,7 +81,7 @@ func TestSecretsAreUniqueScannableAndHashed(t *testing.T) {
 		}
 	}
 	flipped := []byte(oauth.SecretPrefix + strings.Repeat("a", 64) + "00000000")
-	if oauth.LooksLikeSecret(string(flipped)) {
+	if oauthtest.LooksLikeSecret(string(flipped)) {
 		t.Error("a string with a wrong checksum passes as a secret")
 	}
 }

@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"hash/crc32"
-	"strings"
 )
 
 // SecretPrefix starts every client secret, so that secret scanners can find a
@@ -39,17 +38,6 @@ func hashSecret(secret string) []byte {
 func secretMatches(secret string, hash []byte) bool {
 	sum := sha256.Sum256([]byte(secret))
 	return subtle.ConstantTimeCompare(sum[:], hash) == 1
-}
-
-// LooksLikeSecret reports whether s has the shape and checksum of a client secret.
-// Tests and log scrubbing use it.
-func LooksLikeSecret(s string) bool {
-	body, ok := strings.CutPrefix(s, SecretPrefix)
-	if !ok || len(body) != 72 {
-		return false
-	}
-	want := fmt.Sprintf("%08x", crc32.ChecksumIEEE([]byte(body[:64])))
-	return body[64:] == want
 }
 
 // newID returns a random identifier: a version 4 UUID.

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/appintegration/appintegration/oauth"
+	"github.com/appintegration/appintegration/oauth/oauthtest"
 	"github.com/appintegration/appintegration/store"
 )
 
@@ -106,7 +107,7 @@ func TestTechnicalUserClient(t *testing.T) {
 	c, newSecret, err = svc.UpdateClient(ctx, "t", c.ID, oauth.ClientUpdate{
 		Name: "ETL", TokenLifetime: time.Hour, Roles: []string{store.RoleAdministrator}, ExpiresAt: clk.Now().Add(30 * 24 * time.Hour),
 	})
-	if err != nil || !oauth.LooksLikeSecret(newSecret) || newSecret == secret {
+	if err != nil || !oauthtest.LooksLikeSecret(newSecret) || newSecret == secret {
 		t.Fatalf("extension: secret %q, %v", newSecret, err)
 	}
 	if _, err := techToken(t, svc, c.ID, secret); !errors.Is(err, oauth.ErrInvalidClient) {

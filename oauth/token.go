@@ -128,7 +128,7 @@ func UserScopes(catalog []store.Role, roles []string) []string {
 		}
 	}
 	slices.SortStableFunc(out, func(a, b string) int {
-		return indexOr(AccessValues, a) - indexOr(AccessValues, b)
+		return indexOr(accessValues, a) - indexOr(accessValues, b)
 	})
 	return out
 }
@@ -159,7 +159,7 @@ func (s *Service) allowedScopes(ctx context.Context, c store.Client) ([]string, 
 		}
 		return s.userScopes(ctx, u)
 	case store.PurposeInteractive:
-		return slices.Clone(AccessValues), nil
+		return AccessValues(), nil
 	}
 	return ClientScopes(c), nil
 }

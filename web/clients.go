@@ -307,7 +307,7 @@ func (s *Server) clientFormView(f clientForm, editing *store.Client, catalog []s
 			})
 		}
 	}
-	for _, a := range oauth.AccessValues {
+	for _, a := range oauth.AccessValues() {
 		v.Access = append(v.Access, views.Option{Value: a, Label: accessLabels[a], Selected: slices.Contains(f.access, a)})
 	}
 	apiGrants := oauth.GrantsFor(store.PurposeAPIAccess)

@@ -11,6 +11,7 @@ import (
 	"github.com/PuerkitoBio/goquery"
 
 	"github.com/appintegration/appintegration/oauth"
+	"github.com/appintegration/appintegration/oauth/oauthtest"
 	"github.com/appintegration/appintegration/store"
 )
 
@@ -144,7 +145,7 @@ func TestAddClientShowsSecretOnce(t *testing.T) {
 	}
 	secret := valueOf(doc, "created-secret")
 	clientID := valueOf(doc, "created-client-id")
-	if !oauth.LooksLikeSecret(secret) || !strings.HasPrefix(clientID, "sb-") {
+	if !oauthtest.LooksLikeSecret(secret) || !strings.HasPrefix(clientID, "sb-") {
 		t.Fatalf("created dialog: id %q secret %q", clientID, secret)
 	}
 	if !strings.Contains(doc.Text(), "cannot be shown again") {

@@ -10,7 +10,7 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 
-	"github.com/appintegration/appintegration/oauth"
+	"github.com/appintegration/appintegration/oauth/oauthtest"
 	"github.com/appintegration/appintegration/store"
 )
 
@@ -221,7 +221,7 @@ func TestTechnicalUserInConsole(t *testing.T) {
 		t.Fatalf("extend: %d", resp.StatusCode)
 	}
 	newSecret := valueOf(doc, "created-secret")
-	if !oauth.LooksLikeSecret(newSecret) || newSecret == secret ||
+	if !oauthtest.LooksLikeSecret(newSecret) || newSecret == secret ||
 		strings.TrimSpace(doc.Find("#dialog-title").Text()) != "New Secret Generated" {
 		t.Fatalf("extension did not show a new secret once")
 	}

@@ -2,12 +2,10 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"sort"
 	"strconv"
 	"strings"
@@ -17,9 +15,6 @@ import (
 	"github.com/appintegration/appintegration/oauth"
 	"github.com/appintegration/appintegration/store"
 )
-
-// cliActor names command-line changes in the audit log.
-const cliActor = "cli"
 
 // clientJSON is a client in RFC 7591 §3.2.1 names, plus our own fields.
 type clientJSON struct {
@@ -66,7 +61,7 @@ func viewClient(ctx context.Context, st store.Store, svc *oauth.Service, c store
 		}
 		v.scopes = scopes
 	} else {
-		v.scopes = oauth.AccessValues // what a user may hold; each token gets its user's
+		v.scopes = oauth.AccessValues() // what a user may hold; each token gets its user's
 	}
 	return v, nil
 }
@@ -171,10 +166,6 @@ func validationUsage(err error) error {
 	}
 	sort.Strings(lines)
 	return fmt.Errorf("%w: %s", errUsage, strings.Join(lines, "\n"))
-}
-
-func quietLogger(stderr io.Writer) *slog.Logger {
-	return slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 }
 
 func clientsCreate(ctx context.Context, args []string, stdout, stderr io.Writer, env getenv) error {
@@ -457,56 +448,4 @@ func parseWithID(fs *flag.FlagSet, args []string, cfg *Config) (string, error) {
 		return "", fmt.Errorf("%w: %v", errUsage, err)
 	}
 	return id, nil
-}
-
-func urls(ctx context.Context, args []string, stdout, stderr io.Writer, env getenv) error {
-	var cfg Config
-	fs := newFlagSet("urls", "urls [--json]", stderr)
-	commonFlags(fs, &cfg, env)
-	asJSON := fs.Bool("json", false, "print JSON")
-	if err := parseFlags(fs, args, &cfg); err != nil {
-		return err
-	}
-	u := oauth.URLsFor(cfg.BaseURL)
-	if *asJSON {
-		return printJSON(stdout, u)
-	}
-	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintf(tw, "Authorization URL:\t%s\n", u.AuthorizationURL)
-	fmt.Fprintf(tw, "Token URL:\t%s\n", u.TokenURL)
-	fmt.Fprintf(tw, "OAuth2SAML Token URL:\t%s\n", u.SAML2TokenURL)
-	fmt.Fprintf(tw, "OAuth2SAML Audience:\t%s\n", u.SAML2Audience)
-	return tw.Flush()
-}
-
-func keysRotate(ctx context.Context, args []string, stdout, stderr io.Writer, env getenv) error {
-	var cfg Config
-	fs := newFlagSet("keys rotate", "keys rotate [--publish-for 2m] [--signing-alg ALG]", stderr)
-	commonFlags(fs, &cfg, env)
-	fs.StringVar(&cfg.SigningAlg, "signing-alg", envOr(env, "APPINT_SIGNING_ALG", oauth.AlgRS256), "algorithm of the new key: RS256, ES256 or EdDSA (env APPINT_SIGNING_ALG)")
-	publishFor := fs.Duration("publish-for", 2*time.Minute, "how long the new key is published before it signs, so that JWKS caches pick it up")
-	if err := parseFlags(fs, args, &cfg); err != nil {
-		return err
-	}
-	if *publishFor < 0 {
-		return fmt.Errorf("%w: --publish-for must not be negative", errUsage)
-	}
-	st, svc, err := openService(ctx, cfg, quietLogger(stderr))
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	kid, err := svc.RotateKey(ctx, cliActor, *publishFor)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "New %s signing key %s is published now and signs from %s.\nThe keys it replaces stay published until their last token has expired.\n",
-		cfg.SigningAlg, kid, time.Now().Add(*publishFor).UTC().Format(time.RFC3339))
-	return nil
-}
-
-func printJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
 }
