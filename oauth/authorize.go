@@ -138,7 +138,7 @@ func (s *Service) CheckAuthorizeRequest(ctx context.Context, params url.Values) 
 	if err != nil {
 		return nil, fmt.Errorf("oauth: authorize: %w", err)
 	}
-	if c.Grant != store.GrantAuthorizationCode {
+	if !mayUse(c, GrantTypeAuthorizationCode) {
 		return nil, &AuthorizeError{Err: errorf(ErrUnauthorizedClient, "this OAuth client was not created for Interactive Usage and cannot sign users in")}
 	}
 	redirectURI := params.Get("redirect_uri")

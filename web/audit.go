@@ -12,7 +12,7 @@ import (
 )
 
 const (
-	pathAuditLog = "/admin/audit-log"
+	pathAuditLog = views.PathAuditLog
 	// auditPageSize is how many matching events the Audit Log tab shows; the
 	// text filter searches the newest auditScan events.
 	auditPageSize = 200

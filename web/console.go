@@ -15,11 +15,11 @@ import (
 	"github.com/appintegration/appintegration/views"
 )
 
-// Console paths.
+// Console paths; those the views link to are written in package views.
 const (
-	pathLogin          = "/login"
-	pathLogout         = "/logout"
-	pathAppIntegration = "/admin/app-integration"
+	pathLogin          = views.PathLogin
+	pathLogout         = views.PathLogout
+	pathAppIntegration = views.PathAppIntegration
 	pathClients        = pathAppIntegration + "/clients"
 )
 

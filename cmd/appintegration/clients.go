@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -47,44 +48,46 @@ type clientView struct {
 // viewClient looks up what the output of c needs.
 func viewClient(ctx context.Context, st store.Store, svc *oauth.Service, c store.Client) (clientView, error) {
 	v := clientView{c: c}
-	if c.Purpose == store.PurposeTechnicalUser {
+	if rule, _ := oauth.LookupPurpose(c.Purpose); rule.OwnUser {
 		u, err := st.GetUser(ctx, c.UserID)
 		if err != nil && !errors.Is(err, store.ErrNotFound) {
 			return v, err
 		}
 		v.user = u
 	}
-	if c.Purpose != store.PurposeInteractive {
-		scopes, err := svc.AllowedScopes(ctx, c)
-		if err != nil && oauth.AsError(err) == nil {
-			return v, err
-		}
-		v.scopes = scopes
-	} else {
-		v.scopes = oauth.AccessValues() // what a user may hold; each token gets its user's
+	// For Interactive Usage every scope a user may hold; each token gets its
+	// user's. A Technical User whose user is missing has none (an *Error).
+	scopes, err := svc.AllowedScopes(ctx, c)
+	if err != nil && oauth.AsError(err) == nil {
+		return v, err
 	}
+	v.scopes = scopes
 	return v, nil
 }
 
 func toClientJSON(v clientView, secret string, now time.Time) clientJSON {
 	c := v.c
+	rule, _ := oauth.LookupPurpose(c.Purpose)
 	out := clientJSON{
 		ClientID: c.ID, ClientSecret: secret, ClientName: c.Name,
-		ClientIDIssuedAt: c.CreatedAt.Unix(), GrantTypes: []string{oauth.GrantTypeClientCredentials},
+		ClientIDIssuedAt: c.CreatedAt.Unix(), GrantTypes: oauth.GrantTypes(c.Grant),
 		Scope: strings.Join(v.scopes, " "), TokenEndpointAuth: "client_secret_basic",
 		Purpose: cliPurpose(c.Purpose), TokenLifetime: int64(c.TokenLifetime / time.Second),
 	}
-	switch {
-	case c.Grant == store.GrantSAML2Bearer:
-		out.GrantTypes = []string{oauth.GrantTypeSAML2Bearer}
-	case c.Purpose == store.PurposeInteractive:
-		out.GrantTypes = []string{oauth.GrantTypeAuthorizationCode, oauth.GrantTypeRefreshToken}
+	if slices.Contains(out.GrantTypes, oauth.GrantTypeAuthorizationCode) {
 		out.ResponseTypes = []string{"code"}
+	}
+	if rule.Has(oauth.FieldRedirectURIs) {
 		out.RedirectURIs = c.RedirectURIs
+	}
+	if rule.Has(oauth.FieldRefreshTokenLifetime) {
 		out.RefreshTokenLifetime = int64(c.RefreshTokenLifetime / time.Second)
-	case c.Purpose == store.PurposeTechnicalUser:
-		out.ClientSecretExpiresAt = c.ExpiresAt.Unix() // the secret stops working then
+	}
+	if rule.OwnUser {
 		out.UserID, out.Roles = v.user.UserName, v.user.Roles
+	}
+	if rule.Expires {
+		out.ClientSecretExpiresAt = c.ExpiresAt.Unix() // the secret stops working then
 		out.Expired = oauth.IsExpired(c, now)
 	}
 	return out
@@ -195,8 +198,8 @@ func clientsCreate(ctx context.Context, args []string, stdout, stderr io.Writer,
 		Grant: store.Grant(strings.TrimSpace(*grant)), RedirectURIs: redirectURIs,
 		UserID: *userID, Roles: splitList(*roles),
 	}
-	if in.Purpose == store.PurposeAPIAccess && in.Grant == "" {
-		in.Grant = store.GrantClientCredentials
+	if rule, ok := oauth.LookupPurpose(in.Purpose); ok && in.Grant == "" {
+		in.Grant = rule.Grants[0] // the default grant
 	}
 	var err error
 	if *lifetime != "" {
@@ -239,20 +242,18 @@ func clientsCreate(ctx context.Context, args []string, stdout, stderr io.Writer,
 func printSecret(stdout io.Writer, svc *oauth.Service, v clientView, secret string) error {
 	c := v.c
 	u := svc.URLs()
+	rule, _ := oauth.LookupPurpose(c.Purpose)
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(tw, "Client ID:\t%s\n", c.ID)
 	fmt.Fprintf(tw, "Secret:\t%s\n", secret)
-	switch {
-	case c.Grant == store.GrantSAML2Bearer:
-		fmt.Fprintf(tw, "OAuth2SAML Token URL:\t%s\n", u.SAML2TokenURL)
-		fmt.Fprintf(tw, "OAuth2SAML Audience:\t%s\n", u.SAML2Audience)
-	case c.Purpose == store.PurposeTechnicalUser:
-		fmt.Fprintf(tw, "Token URL:\t%s\n", u.TokenURL)
+	for _, n := range rule.HandoverFor(c.Grant) {
+		fmt.Fprintf(tw, "%s:\t%s\n", n.Label(), u.Get(n))
+	}
+	if rule.OwnUser {
 		fmt.Fprintf(tw, "User ID:\t%s\n", v.user.UserName)
+	}
+	if rule.Expires {
 		fmt.Fprintf(tw, "Expires:\tend of %s (UTC)\n", oauth.ExpiryDate(c.ExpiresAt))
-	default:
-		fmt.Fprintf(tw, "Authorization URL:\t%s\n", u.AuthorizationURL)
-		fmt.Fprintf(tw, "Token URL:\t%s\n", u.TokenURL)
 	}
 	return tw.Flush()
 }
@@ -299,7 +300,7 @@ func clientsList(ctx context.Context, args []string, stdout, stderr io.Writer, e
 	for _, v := range views {
 		c := v.c
 		status := "active"
-		if c.Purpose == store.PurposeTechnicalUser {
+		if rule, _ := oauth.LookupPurpose(c.Purpose); rule.Expires {
 			status = "expires " + oauth.ExpiryDate(c.ExpiresAt)
 			if oauth.IsExpired(c, now) {
 				status = "EXPIRED"
@@ -345,7 +346,7 @@ func clientsUpdate(ctx context.Context, args []string, stdout, stderr io.Writer,
 		Name: old.Name, Access: old.Access, TokenLifetime: old.TokenLifetime,
 		RedirectURIs: old.RedirectURIs, RefreshTokenLifetime: old.RefreshTokenLifetime, ExpiresAt: old.ExpiresAt,
 	}
-	if old.Purpose == store.PurposeTechnicalUser {
+	if rule, _ := oauth.LookupPurpose(old.Purpose); rule.OwnUser {
 		u, err := st.GetUser(ctx, old.UserID)
 		if err != nil && !errors.Is(err, store.ErrNotFound) {
 			return err
