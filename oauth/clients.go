@@ -204,11 +204,13 @@ func (s *Service) validateClientInput(ctx context.Context, in ClientInput, now t
 	return fields, roles, nil
 }
 
-// UpdateClient changes what can change after creation. Extending the expiry of
-// an expired Technical User client generates a new secret, returned here (and
-// only here) once; the old secret stops working. Otherwise the secret returned
-// is "". It returns a *ValidationError, store.ErrNotFound when the client is
-// gone, or an internal error.
+// UpdateClient changes what can change after creation; a client with a user
+// of its own (Technical User) is saved with that user's roles and display
+// name in one transaction. Extending the expiry of an expired Technical User
+// client generates a new secret, returned here (and only here) once; the old
+// secret stops working. Otherwise the secret returned is "". It returns a
+// *ValidationError, store.ErrNotFound (wrapped) when the client, or its own
+// user, is gone, or an internal error; on any error nothing is saved.
 func (s *Service) UpdateClient(ctx context.Context, actor, id string, in ClientUpdate) (store.Client, string, error) {
 	now := s.now().UTC()
 	in.Name = strings.TrimSpace(in.Name)
@@ -230,7 +232,7 @@ func (s *Service) UpdateClient(ctx context.Context, actor, id string, in ClientU
 		secret string
 	)
 	defer s.clients.invalidate(id)
-	c, err := s.store.UpdateClient(ctx, id, func(c store.Client) (store.Client, error) {
+	change := func(c store.Client) (store.Client, error) {
 		fields := map[string]string{}
 		checkName(fields, in.Name)
 		checkLifetime(fields, FieldTokenLifetime, in.TokenLifetime, rule.TokenLifetime)
@@ -257,21 +259,26 @@ func (s *Service) UpdateClient(ctx context.Context, actor, id string, in ClientU
 		setPurposeFields(rule, &c, in.purposeFields())
 		c.UpdatedAt = now
 		return c, nil
-	})
+	}
+	var c store.Client
+	if rule.OwnUser {
+		// The client and its user (roles, display name) in one transaction.
+		c, _, err = s.store.UpdateClientWithUser(ctx, id, func(c store.Client, u store.User) (store.Client, store.User, error) {
+			c, err := change(c)
+			if err != nil {
+				return c, u, err
+			}
+			u.Roles, u.DisplayName, u.UpdatedAt = roles, c.Name, now
+			return c, u, nil
+		})
+	} else {
+		c, err = s.store.UpdateClient(ctx, id, change)
+	}
 	if err != nil {
 		if AsValidationError(err) != nil {
 			return store.Client{}, "", err
 		}
 		return store.Client{}, "", fmt.Errorf("oauth: update client: %w", err)
-	}
-	if rule.OwnUser {
-		_, err := s.store.UpdateUser(ctx, c.UserID, func(u store.User) (store.User, error) {
-			u.Roles, u.DisplayName, u.UpdatedAt = roles, c.Name, now
-			return u, nil
-		})
-		if err != nil {
-			return store.Client{}, "", fmt.Errorf("oauth: update client's user: %w", err)
-		}
 	}
 	detail := fmt.Sprintf("name=%q", c.Name)
 	if rule.Expires {

@@ -216,3 +216,56 @@ func TestInteractiveClientRules(t *testing.T) {
 		t.Errorf("update: %+v, %v", c, err)
 	}
 }
+
+// separateWrites is a store on which a Technical User client's update may
+// not write the client and its user one after the other.
+type separateWrites struct {
+	store.Store
+	t *testing.T
+}
+
+func (s separateWrites) UpdateClient(ctx context.Context, id string, fn func(store.Client) (store.Client, error)) (store.Client, error) {
+	s.t.Error("UpdateClient called for a client with a user of its own")
+	return s.Store.UpdateClient(ctx, id, fn)
+}
+
+func (s separateWrites) UpdateUser(ctx context.Context, id string, fn func(store.User) (store.User, error)) (store.User, error) {
+	s.t.Error("UpdateUser called apart from its client")
+	return s.Store.UpdateUser(ctx, id, fn)
+}
+
+// TestTechnicalUserUpdateIsOneTransaction: the client and its user's roles
+// and display name are saved by one UpdateClientWithUser; with the user gone
+// nothing is saved and the error is store.ErrNotFound.
+func TestTechnicalUserUpdateIsOneTransaction(t *testing.T) {
+	ctx := context.Background()
+	st := mustOpenStore(t)
+	clk := &clock{t: time.Date(2026, 11, 25, 10, 30, 0, 0, time.UTC)}
+	svc := newService(t, separateWrites{Store: st, t: t}, oauth.AlgRS256, clk)
+	c, _, err := svc.CreateClient(ctx, "t", oauth.ClientInput{
+		Name: "ETL", Purpose: store.PurposeTechnicalUser, UserID: "ETL_USER", Roles: []string{"DW Viewer"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	up := oauth.ClientUpdate{Name: "Nightly ETL", TokenLifetime: 2 * time.Hour, Roles: []string{"DW Integrator"}, ExpiresAt: c.ExpiresAt}
+	if _, _, err := svc.UpdateClient(ctx, "t", c.ID, up); err != nil {
+		t.Fatal(err)
+	}
+	u, err := st.GetUser(ctx, c.UserID)
+	if err != nil || u.DisplayName != "Nightly ETL" || len(u.Roles) != 1 || u.Roles[0] != store.RoleIntegrator || u.Version != 2 {
+		t.Fatalf("user after update: %+v, %v", u, err)
+	}
+
+	// The user disappears behind the client's back: the update fails whole.
+	if err := st.DeleteUser(ctx, c.UserID, nil); err != nil {
+		t.Fatal(err)
+	}
+	up.Name = "Renamed"
+	if _, _, err := svc.UpdateClient(ctx, "t", c.ID, up); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("update without its user: %v, want store.ErrNotFound", err)
+	}
+	if got, err := st.GetClient(ctx, c.ID); err != nil || got.Name != "Nightly ETL" {
+		t.Errorf("client after the failed update: %q, %v", got.Name, err)
+	}
+}
