@@ -128,7 +128,7 @@ func (s *Server) routes() *echo.Echo {
 
 	s.registerOAuthRoutes(e)
 	s.registerConsoleRoutes(e)
-	scim.Register(e, scim.Config{Service: s.svc, Store: s.store, Logger: s.log})
+	scim.Register(e, scim.Config{Service: s.svc, Users: s.store, Logger: s.log})
 	return e
 }
 
