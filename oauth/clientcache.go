@@ -39,7 +39,7 @@ func newClientCache() *clientCache {
 
 // get returns the client with id from the cache or the store: store.ErrNotFound
 // when there is none, or the store's error.
-func (cc *clientCache) get(ctx context.Context, st store.Store, id string) (store.Client, error) {
+func (cc *clientCache) get(ctx context.Context, st store.ClientStore, id string) (store.Client, error) {
 	now := time.Now() // real time, not the service's clock: this is about staleness
 	cc.mu.Lock()
 	e, ok := cc.entries[id]

@@ -83,8 +83,8 @@ func (s *Server) login(c echo.Context) error {
 	s.metrics.logins.WithLabelValues("success").Inc()
 	sess := s.session(c)
 	sess.Values[keyUserID] = u.ID
-	sess.Values[keyAuthAt] = time.Now().Unix()
-	sess.Values[keyCSRF] = newToken() // a new token for the signed-in session
+	sess.Values[keyAuthAt] = time.Now().Unix() // wall clock: see currentUser
+	sess.Values[keyCSRF] = newToken()          // a new token for the signed-in session
 	if err := s.saveSession(c); err != nil {
 		return err
 	}

@@ -90,7 +90,7 @@ func newTestServer(t testing.TB, opts ...func(*testOptions)) *testServer {
 	if _, err := svc.BootstrapAdmin(ctx, adminPassword); err != nil {
 		t.Fatal(err)
 	}
-	h, err := web.New(ctx, web.Config{Service: svc, Store: st, BaseURL: baseURL, Logger: log, Now: o.now, TrustedProxies: o.proxies})
+	h, err := web.New(ctx, web.Config{Service: svc, Store: st, BaseURL: baseURL, Logger: log, TrustedProxies: o.proxies})
 	if err != nil {
 		t.Fatal(err)
 	}

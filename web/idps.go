@@ -52,7 +52,7 @@ func (s *Server) idpSection(ctx context.Context) (views.IdPSection, error) {
 		return views.IdPSection{}, err
 	}
 	sec := views.IdPSection{AddURL: pathIdPs + "/new", CheckURL: pathIdPCheck}
-	now := time.Now()
+	now := s.svc.Now()
 	for _, p := range idps {
 		row := views.IdPRow{
 			ID: p.ID, Name: p.Name, ProviderName: p.ProviderName, EntityID: p.EntityID,

@@ -131,6 +131,9 @@ func (s *Server) currentUser(c echo.Context) (store.User, error) {
 	sess := s.session(c)
 	id, _ := sess.Values[keyUserID].(string)
 	at, _ := sess.Values[keyAuthAt].(int64)
+	// The session's age is real elapsed time, like the cookie's Max-Age the
+	// browser counts, not the Service's clock (which judges tokens, clients
+	// and rate limits, and which tests move by months).
 	if id == "" || time.Since(time.Unix(at, 0)) > sessionLifetime {
 		return store.User{}, errSignedOut
 	}

@@ -46,7 +46,7 @@ type clientView struct {
 }
 
 // viewClient looks up what the output of c needs.
-func viewClient(ctx context.Context, st store.Store, svc *oauth.Service, c store.Client) (clientView, error) {
+func viewClient(ctx context.Context, st store.UserStore, svc *oauth.Service, c store.Client) (clientView, error) {
 	v := clientView{c: c}
 	if rule, _ := oauth.LookupPurpose(c.Purpose); rule.OwnUser {
 		u, err := st.GetUser(ctx, c.UserID)

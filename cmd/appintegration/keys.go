@@ -33,6 +33,6 @@ func keysRotate(ctx context.Context, args []string, stdout, stderr io.Writer, en
 		return err
 	}
 	fmt.Fprintf(stdout, "New %s signing key %s is published now and signs from %s.\nThe keys it replaces stay published until their last token has expired.\n",
-		cfg.SigningAlg, kid, time.Now().Add(*publishFor).UTC().Format(time.RFC3339))
+		cfg.SigningAlg, kid, svc.Now().Add(*publishFor).UTC().Format(time.RFC3339))
 	return nil
 }

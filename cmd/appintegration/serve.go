@@ -76,7 +76,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, env get
 	fmt.Fprintf(stdout, "App Integration is listening on http://%s — console at %s/\n", ln.Addr(), cfg.BaseURL)
 	log.Info("listening", "addr", ln.Addr().String(), "base_url", cfg.BaseURL, "db", dbLabel(cfg.DB), "signing_alg", cfg.SigningAlg)
 
-	go pruneLoop(ctx, st, log)
+	go pruneLoop(ctx, st, svc.Now, log)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
@@ -97,10 +97,11 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, env get
 	return nil
 }
 
-// pruneLoop deletes expired revocations, codes, refresh tokens and assertion IDs now and then.
+// pruneLoop deletes expired revocations, codes, refresh tokens and assertion
+// IDs now and then, by the Service's clock (the one that judged them).
 func pruneLoop(ctx context.Context, st interface {
 	PruneExpired(context.Context, time.Time) error
-}, log *slog.Logger) {
+}, now func() time.Time, log *slog.Logger) {
 	t := time.NewTicker(pruneInterval)
 	defer t.Stop()
 	for {
@@ -108,7 +109,7 @@ func pruneLoop(ctx context.Context, st interface {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			if err := st.PruneExpired(ctx, time.Now()); err != nil && ctx.Err() == nil {
+			if err := st.PruneExpired(ctx, now()); err != nil && ctx.Err() == nil {
 				log.Warn("prune revocations failed", "err", err)
 			}
 		}
