@@ -20,6 +20,18 @@ const (
 	PathAuditLog       = "/admin/audit-log"
 )
 
+// Field names of the console's forms besides the client and identity
+// provider dialogs: what the views render and package web reads.
+const (
+	FieldCSRF        = "_csrf"    // every POST form: the session's CSRF token
+	FieldNext        = "next"     // sign-in: where to go afterwards
+	FieldUserName    = "username" // sign-in
+	FieldPassword    = "password" // sign-in
+	FieldSearch      = "q"        // GET: the search text of a table, the audit log's text filter
+	FieldPage        = "page"     // GET: the page of a table, from 1
+	FieldAuditAction = "action"   // GET: the audit log's action filter
+)
+
 // tab is one tab of the System › Administration tab bar.
 type tab struct {
 	ID    string // TabAppIntegration

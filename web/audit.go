@@ -21,8 +21,8 @@ const (
 
 func (s *Server) auditLog(c echo.Context) error {
 	ctx := c.Request().Context()
-	action := strings.TrimSpace(c.QueryParam("action"))
-	query := strings.TrimSpace(c.QueryParam("q"))
+	action := strings.TrimSpace(c.QueryParam(views.FieldAuditAction))
+	query := strings.TrimSpace(c.QueryParam(views.FieldSearch))
 	sh, err := s.shell(c, "Audit Log")
 	if err != nil {
 		return err

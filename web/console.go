@@ -46,7 +46,7 @@ func (s *Server) registerConsoleRoutes(e *echo.Echo) {
 }
 
 func (s *Server) loginPage(c echo.Context) error {
-	next := safeNext(c.QueryParam("next"))
+	next := safeNext(c.QueryParam(views.FieldNext))
 	if u, err := s.currentUser(c); err == nil && oauth.IsAdministrator(u) {
 		return c.Redirect(http.StatusSeeOther, next)
 	}
@@ -60,8 +60,8 @@ func (s *Server) loginPage(c echo.Context) error {
 
 func (s *Server) login(c echo.Context) error {
 	ctx := c.Request().Context()
-	userName := strings.TrimSpace(c.FormValue("username"))
-	next := safeNext(c.FormValue("next"))
+	userName := strings.TrimSpace(c.FormValue(views.FieldUserName))
+	next := safeNext(c.FormValue(views.FieldNext))
 	ip := c.RealIP()
 	if wait, blocked := s.limits.loginBlocked(userName, ip); blocked {
 		s.metrics.logins.WithLabelValues("rate_limited").Inc()
@@ -70,7 +70,7 @@ func (s *Server) login(c echo.Context) error {
 		return s.renderLogin(c, http.StatusTooManyRequests, userName, next,
 			fmt.Sprintf("Too many failed sign-ins. Wait %d seconds, then try again.", secs))
 	}
-	u, err := s.svc.Authenticate(ctx, userName, c.FormValue("password"))
+	u, err := s.svc.Authenticate(ctx, userName, c.FormValue(views.FieldPassword))
 	if errors.Is(err, oauth.ErrBadLogin) {
 		s.limits.loginFailed(userName, ip)
 		s.metrics.logins.WithLabelValues("failure").Inc()
