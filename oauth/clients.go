@@ -134,8 +134,7 @@ func (s *Service) CreateClient(ctx context.Context, actor string, in ClientInput
 		CreatedAt:     now,
 		UpdatedAt:     now,
 	}
-	setPurposeFields(rule, &c, purposeFields{Access: in.Access, RedirectURIs: in.RedirectURIs,
-		RefreshTokenLifetime: in.RefreshTokenLifetime, ExpiresAt: in.ExpiresAt})
+	setPurposeFields(rule, &c, in.purposeFields())
 	if rule.OwnUser {
 		var u store.User
 		if u, err = technicalUser(c, in.UserID, roles, now); err == nil {
