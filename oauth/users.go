@@ -167,9 +167,9 @@ func (s *Service) ReplaceUser(ctx context.Context, actor Actor, id string, pre P
 // UpdateUser changes user id to what change makes of the stored user, inside
 // one transaction, when the user is not a Technical User client's own and pre
 // accepts its version; change's input is checked like CreateUser's (a
-// password not given stays as it is). An error from change is returned as is
-// and nothing is saved. It returns the saved user, or the errors of
-// ReplaceUser.
+// password not given stays as it is). An error from change aborts it:
+// nothing is saved and the error is returned wrapped (errors.Is and errors.As
+// find it). It returns the saved user, or the errors of ReplaceUser.
 func (s *Service) UpdateUser(ctx context.Context, actor Actor, id string, pre Precondition, change func(old store.User) (UserInput, error)) (store.User, error) {
 	if actor.name == "" {
 		return store.User{}, errNoActor
