@@ -138,7 +138,7 @@ func (s *Service) CheckAuthorizeRequest(ctx context.Context, params url.Values) 
 	if err != nil {
 		return nil, fmt.Errorf("oauth: authorize: %w", err)
 	}
-	if c.Grant != store.GrantAuthorizationCode {
+	if !mayUse(c, GrantTypeAuthorizationCode) {
 		return nil, &AuthorizeError{Err: errorf(ErrUnauthorizedClient, "this OAuth client was not created for Interactive Usage and cannot sign users in")}
 	}
 	redirectURI := params.Get("redirect_uri")
@@ -182,8 +182,8 @@ func (s *Service) CheckAuthorizeRequest(ctx context.Context, params url.Values) 
 	}
 	var scope []string
 	for _, sc := range strings.Fields(params.Get("scope")) {
-		if !slices.Contains(AccessValues, sc) {
-			return nil, back(ErrInvalidScope, "scope %q is unknown (known: %s)", truncate(sc, 60), strings.Join(AccessValues, " "))
+		if !slices.Contains(accessValues, sc) {
+			return nil, back(ErrInvalidScope, "scope %q is unknown (known: %s)", truncate(sc, 60), strings.Join(accessValues, " "))
 		}
 		if !slices.Contains(scope, sc) {
 			scope = append(scope, sc)

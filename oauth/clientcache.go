@@ -12,7 +12,7 @@ import (
 // clientCacheTTL is how long a client read from the store is trusted. Changes
 // made through this Service are seen at once (they invalidate the cache);
 // changes made by another process (the CLI, another instance) within this time,
-// inside the one second DESIGN.md allows.
+// inside the one second docs/contract.md ("Propagation") allows.
 const clientCacheTTL = 500 * time.Millisecond
 
 // clientCacheCap bounds the cache: lookups of random unknown client IDs cannot
@@ -39,7 +39,7 @@ func newClientCache() *clientCache {
 
 // get returns the client with id from the cache or the store: store.ErrNotFound
 // when there is none, or the store's error.
-func (cc *clientCache) get(ctx context.Context, st store.Store, id string) (store.Client, error) {
+func (cc *clientCache) get(ctx context.Context, st store.ClientStore, id string) (store.Client, error) {
 	now := time.Now() // real time, not the service's clock: this is about staleness
 	cc.mu.Lock()
 	e, ok := cc.entries[id]

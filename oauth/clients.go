@@ -27,7 +27,7 @@ const (
 	FieldExpiresAt            = "expires_at"
 )
 
-// Limits of the client rules (DESIGN.md, "Add a New OAuth Client").
+// Limits of the client rules (docs/contract.md, "Purposes").
 const (
 	MaxNameLength        = 100
 	MinTokenLifetime     = 60 * time.Second
@@ -47,34 +47,13 @@ const (
 	MinExpiry = 7 * 24 * time.Hour
 )
 
-// Purposes lists the purposes a client can be created with, in display order.
-var Purposes = []store.Purpose{store.PurposeInteractive, store.PurposeAPIAccess, store.PurposeTechnicalUser}
+// accessValues are the Access values of an API Access client, which are also
+// every scope this server knows, in display order.
+var accessValues = []string{store.AccessUserProvisioning, store.AccessContentNetwork}
 
-// AccessValues lists the Access values of an API Access client, in display order.
-var AccessValues = []string{store.AccessUserProvisioning, store.AccessContentNetwork}
-
-// GrantsFor returns the grants a client of purpose p may be created with, the
-// default first; nil for an unknown purpose.
-func GrantsFor(p store.Purpose) []store.Grant {
-	switch p {
-	case store.PurposeAPIAccess:
-		return []store.Grant{store.GrantClientCredentials, store.GrantSAML2Bearer}
-	case store.PurposeInteractive:
-		return []store.Grant{store.GrantAuthorizationCode}
-	case store.PurposeTechnicalUser:
-		return []store.Grant{store.GrantClientCredentials}
-	}
-	return nil
-}
-
-// TokenLifetimeBounds returns the least, greatest and default token lifetime of
-// a client of purpose p.
-func TokenLifetimeBounds(p store.Purpose) (lo, hi, def time.Duration) {
-	if p == store.PurposeTechnicalUser {
-		return MinTechnicalTokenLifetime, MaxTokenLifetime, DefaultTechnicalTokenLifetime
-	}
-	return MinTokenLifetime, MaxTokenLifetime, DefaultTokenLifetime
-}
+// AccessValues returns the Access values of an API Access client, which are
+// also every scope this server knows, in display order: a new slice each call.
+func AccessValues() []string { return slices.Clone(accessValues) }
 
 // ClientInput is what an administrator enters to create a client.
 type ClientInput struct {
@@ -143,6 +122,7 @@ func (s *Service) CreateClient(ctx context.Context, actor string, in ClientInput
 	if err != nil {
 		return store.Client{}, "", err
 	}
+	rule := ruleOf(in.Purpose)
 	c := store.Client{
 		ID:            "sb-" + id,
 		Name:          in.Name,
@@ -154,21 +134,15 @@ func (s *Service) CreateClient(ctx context.Context, actor string, in ClientInput
 		CreatedAt:     now,
 		UpdatedAt:     now,
 	}
-	switch in.Purpose {
-	case store.PurposeAPIAccess:
-		c.Access = in.Access
-		err = s.store.CreateClient(ctx, c)
-	case store.PurposeInteractive:
-		c.RedirectURIs = in.RedirectURIs
-		c.RefreshTokenLifetime = in.RefreshTokenLifetime
-		err = s.store.CreateClient(ctx, c)
-	case store.PurposeTechnicalUser:
+	setPurposeFields(rule, &c, in.purposeFields())
+	if rule.OwnUser {
 		var u store.User
 		if u, err = technicalUser(c, in.UserID, roles, now); err == nil {
 			c.UserID = u.ID
-			c.ExpiresAt = in.ExpiresAt
 			err = s.store.CreateClientWithUser(ctx, c, u)
 		}
+	} else {
+		err = s.store.CreateClient(ctx, c)
 	}
 	if err != nil {
 		if errors.Is(err, store.ErrConflict) {
@@ -177,7 +151,7 @@ func (s *Service) CreateClient(ctx context.Context, actor string, in ClientInput
 					return store.Client{}, "", ErrAlreadyCreated
 				}
 			}
-			if in.Purpose == store.PurposeTechnicalUser {
+			if rule.OwnUser {
 				// Another user took the User ID since it was checked.
 				return store.Client{}, "", &ValidationError{Fields: map[string]string{FieldUserID: userIDTaken(in.UserID)}}
 			}
@@ -185,8 +159,11 @@ func (s *Service) CreateClient(ctx context.Context, actor string, in ClientInput
 		return store.Client{}, "", fmt.Errorf("oauth: create client: %w", err)
 	}
 	detail := fmt.Sprintf("name=%q purpose=%s grant=%s", c.Name, c.Purpose, c.Grant)
-	if c.Purpose == store.PurposeTechnicalUser {
-		detail += fmt.Sprintf(" user_id=%s expires=%s", in.UserID, ExpiryDate(c.ExpiresAt))
+	if rule.OwnUser {
+		detail += " user_id=" + in.UserID
+	}
+	if rule.Expires {
+		detail += " expires=" + ExpiryDate(c.ExpiresAt)
 	}
 	s.audit(ctx, actor, "client.created", c.ID, detail)
 	return c, secret, nil
@@ -205,15 +182,16 @@ func (s *Service) ValidateClientInput(ctx context.Context, in ClientInput) (map[
 // catalog values.
 func (s *Service) validateClientInput(ctx context.Context, in ClientInput, now time.Time) (map[string]string, []string, error) {
 	fields := checkClientInput(in, now)
-	if in.Purpose != store.PurposeTechnicalUser {
-		return fields, nil, nil
+	rule := ruleOf(in.Purpose)
+	var roles []string
+	if rule.Has(FieldRoles) {
+		catalog, err := s.store.ListRoles(ctx)
+		if err != nil {
+			return nil, nil, fmt.Errorf("oauth: check client: %w", err)
+		}
+		roles = checkRoles(fields, catalog, in.Roles)
 	}
-	catalog, err := s.store.ListRoles(ctx)
-	if err != nil {
-		return nil, nil, fmt.Errorf("oauth: check client: %w", err)
-	}
-	roles := checkRoles(fields, catalog, in.Roles)
-	if fields[FieldUserID] == "" {
+	if rule.Has(FieldUserID) && fields[FieldUserID] == "" {
 		_, err := s.store.GetUserByName(ctx, in.UserID)
 		switch {
 		case err == nil:
@@ -225,90 +203,84 @@ func (s *Service) validateClientInput(ctx context.Context, in ClientInput, now t
 	return fields, roles, nil
 }
 
-// UpdateClient changes what can change after creation. Extending the expiry of
-// an expired Technical User client generates a new secret, returned here (and
-// only here) once; the old secret stops working. Otherwise the secret returned
-// is "". It returns a *ValidationError, store.ErrNotFound when the client is
-// gone, or an internal error.
+// UpdateClient changes what can change after creation; a client with a user
+// of its own (Technical User) is saved with that user's roles and display
+// name in one transaction. Extending the expiry of an expired Technical User
+// client generates a new secret, returned here (and only here) once; the old
+// secret stops working. Otherwise the secret returned is "". It returns a
+// *ValidationError, store.ErrNotFound (wrapped) when the client, or its own
+// user, is gone, or an internal error; on any error nothing is saved.
 func (s *Service) UpdateClient(ctx context.Context, actor, id string, in ClientUpdate) (store.Client, string, error) {
 	now := s.now().UTC()
 	in.Name = strings.TrimSpace(in.Name)
 	in.Access = normaliseAccess(in.Access)
 	in.RedirectURIs = normaliseRedirectURIs(in.RedirectURIs)
-	var catalog []store.Role
 	old, err := s.store.GetClient(ctx, id)
 	if err != nil {
 		return store.Client{}, "", fmt.Errorf("oauth: update client: %w", err)
 	}
-	var roles []string
-	if old.Purpose == store.PurposeTechnicalUser {
+	rule := ruleOf(old.Purpose)
+	var catalog []store.Role
+	if rule.Has(FieldRoles) {
 		if catalog, err = s.store.ListRoles(ctx); err != nil {
 			return store.Client{}, "", fmt.Errorf("oauth: update client: %w", err)
 		}
 	}
-	var secret string
+	var (
+		roles  []string
+		secret string
+	)
 	defer s.clients.invalidate(id)
-	c, err := s.store.UpdateClient(ctx, id, func(c store.Client) (store.Client, error) {
+	change := func(c store.Client) (store.Client, error) {
 		fields := map[string]string{}
 		checkName(fields, in.Name)
-		lo, hi, _ := TokenLifetimeBounds(c.Purpose)
-		checkLifetime(fields, FieldTokenLifetime, in.TokenLifetime, lo, hi)
-		switch c.Purpose {
-		case store.PurposeAPIAccess:
-			checkAccess(fields, in.Access)
-		case store.PurposeInteractive:
-			checkRedirectURIs(fields, in.RedirectURIs)
-			checkLifetime(fields, FieldRefreshTokenLifetime, in.RefreshTokenLifetime, MinRefreshTokenLifetime, MaxRefreshTokenLifetime)
-		case store.PurposeTechnicalUser:
+		checkLifetime(fields, FieldTokenLifetime, in.TokenLifetime, rule.TokenLifetime)
+		// An unchanged expiry is kept as it is, even when it is now nearer
+		// than 7 days (or past): renaming must not force a new date.
+		checkPurposeFields(fields, rule, in.purposeFields(), !in.ExpiresAt.Equal(c.ExpiresAt), now)
+		if rule.Has(FieldRoles) {
 			roles = checkRoles(fields, catalog, in.Roles)
-			// An unchanged expiry is kept as it is, even when it is now
-			// nearer than 7 days (or past): renaming must not force a new date.
-			if !in.ExpiresAt.Equal(c.ExpiresAt) {
-				checkExpiry(fields, in.ExpiresAt, now)
-			}
 		}
 		if len(fields) > 0 {
 			return c, &ValidationError{Fields: fields}
 		}
+		if rule.Expires && IsExpired(c, now) && in.ExpiresAt.After(now) {
+			// docs/contract.md, "Purposes": extending an expired client
+			// issues a new secret.
+			sec, hash, err := newSecret()
+			if err != nil {
+				return c, err
+			}
+			secret, c.SecretHash = sec, hash
+		}
 		c.Name = in.Name
 		c.TokenLifetime = in.TokenLifetime
-		switch c.Purpose {
-		case store.PurposeAPIAccess:
-			c.Access = in.Access
-		case store.PurposeInteractive:
-			c.RedirectURIs = in.RedirectURIs
-			c.RefreshTokenLifetime = in.RefreshTokenLifetime
-		case store.PurposeTechnicalUser:
-			if IsExpired(c, now) && in.ExpiresAt.After(now) {
-				// DESIGN.md: extending an expired client issues a new secret.
-				sec, hash, err := newSecret()
-				if err != nil {
-					return c, err
-				}
-				secret, c.SecretHash = sec, hash
-			}
-			c.ExpiresAt = in.ExpiresAt
-		}
+		setPurposeFields(rule, &c, in.purposeFields())
 		c.UpdatedAt = now
 		return c, nil
-	})
+	}
+	var c store.Client
+	if rule.OwnUser {
+		// The client and its user (roles, display name) in one transaction.
+		c, _, err = s.store.UpdateClientWithUser(ctx, id, func(c store.Client, u store.User) (store.Client, store.User, error) {
+			c, err := change(c)
+			if err != nil {
+				return c, u, err
+			}
+			u.Roles, u.DisplayName, u.UpdatedAt = roles, c.Name, now
+			return c, u, nil
+		})
+	} else {
+		c, err = s.store.UpdateClient(ctx, id, change)
+	}
 	if err != nil {
 		if AsValidationError(err) != nil {
 			return store.Client{}, "", err
 		}
 		return store.Client{}, "", fmt.Errorf("oauth: update client: %w", err)
 	}
-	if c.Purpose == store.PurposeTechnicalUser {
-		_, err := s.store.UpdateUser(ctx, c.UserID, func(u store.User) (store.User, error) {
-			u.Roles, u.DisplayName, u.UpdatedAt = roles, c.Name, now
-			return u, nil
-		})
-		if err != nil {
-			return store.Client{}, "", fmt.Errorf("oauth: update client's user: %w", err)
-		}
-	}
 	detail := fmt.Sprintf("name=%q", c.Name)
-	if c.Purpose == store.PurposeTechnicalUser {
+	if rule.Expires {
 		detail += " expires=" + ExpiryDate(c.ExpiresAt)
 	}
 	if secret != "" {
@@ -333,75 +305,111 @@ func (s *Service) DeleteClient(ctx context.Context, actor, id string) error {
 
 // normaliseClientInput trims, orders and fills in the defaults of the purpose.
 func normaliseClientInput(in ClientInput, now time.Time) ClientInput {
+	rule := ruleOf(in.Purpose)
 	if in.TokenLifetime == 0 {
-		_, _, in.TokenLifetime = TokenLifetimeBounds(in.Purpose)
+		in.TokenLifetime = rule.TokenLifetime.Default
 	}
 	in.Name = strings.TrimSpace(in.Name)
 	in.Access = normaliseAccess(in.Access)
-	if g := GrantsFor(in.Purpose); len(g) == 1 && in.Grant == "" {
-		in.Grant = g[0] // the grant of Interactive Usage and Technical User is fixed
+	if g, fixed := rule.FixedGrant(); fixed && in.Grant == "" {
+		in.Grant = g
 	}
-	switch in.Purpose {
-	case store.PurposeInteractive:
+	if rule.Has(FieldRedirectURIs) {
 		in.RedirectURIs = normaliseRedirectURIs(in.RedirectURIs)
-		if in.RefreshTokenLifetime == 0 {
-			in.RefreshTokenLifetime = DefaultRefreshTokenLifetime
-		}
-	case store.PurposeTechnicalUser:
+	}
+	if rule.Has(FieldRefreshTokenLifetime) && in.RefreshTokenLifetime == 0 {
+		in.RefreshTokenLifetime = rule.RefreshTokenLifetime.Default
+	}
+	if rule.Has(FieldUserID) {
 		in.UserID = strings.TrimSpace(in.UserID)
-		if in.ExpiresAt.IsZero() {
-			_, _, def := ExpiryBounds(now)
-			in.ExpiresAt = ExpiresAtEndOf(def)
-		}
+	}
+	if rule.Has(FieldExpiresAt) && in.ExpiresAt.IsZero() {
+		_, _, def := ExpiryBounds(now)
+		in.ExpiresAt = ExpiresAtEndOf(def)
 	}
 	return in
 }
 
-// CheckClientInput returns every rule in breaks that can be checked without the
-// store, as field name → message; none when it is valid. The Expiry Date is
-// checked against the current time. CreateClient and ValidateClientInput also
-// check the role catalog and that the User ID is free.
-func CheckClientInput(in ClientInput) map[string]string {
-	now := time.Now().UTC()
-	return checkClientInput(normaliseClientInput(in, now), now)
+// purposeFields are the stored values of the fields only some purposes have.
+type purposeFields struct {
+	Access               []string
+	RedirectURIs         []string
+	RefreshTokenLifetime time.Duration
+	ExpiresAt            time.Time
+}
+
+func (in ClientInput) purposeFields() purposeFields {
+	return purposeFields{Access: in.Access, RedirectURIs: in.RedirectURIs,
+		RefreshTokenLifetime: in.RefreshTokenLifetime, ExpiresAt: in.ExpiresAt}
+}
+
+func (in ClientUpdate) purposeFields() purposeFields {
+	return purposeFields{Access: in.Access, RedirectURIs: in.RedirectURIs,
+		RefreshTokenLifetime: in.RefreshTokenLifetime, ExpiresAt: in.ExpiresAt}
+}
+
+// checkPurposeFields checks the values of the fields rule's purpose has; the
+// Expiry Date only when expiry is set.
+func checkPurposeFields(fields map[string]string, rule *PurposeRule, v purposeFields, expiry bool, now time.Time) {
+	if rule.Has(FieldAccess) {
+		checkAccess(fields, v.Access)
+	}
+	if rule.Has(FieldRedirectURIs) {
+		checkRedirectURIs(fields, v.RedirectURIs)
+	}
+	if rule.Has(FieldRefreshTokenLifetime) {
+		checkLifetime(fields, FieldRefreshTokenLifetime, v.RefreshTokenLifetime, rule.RefreshTokenLifetime)
+	}
+	if rule.Has(FieldExpiresAt) && expiry {
+		checkExpiry(fields, v.ExpiresAt, now)
+	}
+}
+
+// setPurposeFields stores on c the values of the fields rule's purpose has;
+// the others stay as they are.
+func setPurposeFields(rule *PurposeRule, c *store.Client, v purposeFields) {
+	if rule.Has(FieldAccess) {
+		c.Access = v.Access
+	}
+	if rule.Has(FieldRedirectURIs) {
+		c.RedirectURIs = v.RedirectURIs
+	}
+	if rule.Has(FieldRefreshTokenLifetime) {
+		c.RefreshTokenLifetime = v.RefreshTokenLifetime
+	}
+	if rule.Has(FieldExpiresAt) {
+		c.ExpiresAt = v.ExpiresAt
+	}
 }
 
 func checkClientInput(in ClientInput, now time.Time) map[string]string {
 	fields := map[string]string{}
 	checkName(fields, in.Name)
+	rule := ruleOf(in.Purpose)
 	switch {
 	case in.Purpose == "":
 		fields[FieldPurpose] = "Select a purpose."
-	case !slices.Contains(Purposes, in.Purpose):
+		return fields
+	case rule == noPurpose:
 		fields[FieldPurpose] = fmt.Sprintf("Purpose %q is not one of: %s.", in.Purpose, joinPurposes())
-	default:
-		grants := GrantsFor(in.Purpose)
-		if in.Grant == "" {
-			fields[FieldGrant] = "Select an authorization grant."
-		} else if !slices.Contains(grants, in.Grant) {
-			fields[FieldGrant] = fmt.Sprintf("Authorization grant %q is not one of: %s.", in.Grant, joinGrants(grants))
+		return fields
+	}
+	if in.Grant == "" {
+		fields[FieldGrant] = "Select an authorization grant."
+	} else if !rule.Allows(in.Grant) {
+		fields[FieldGrant] = fmt.Sprintf("Authorization grant %q is not one of: %s.", in.Grant, joinGrants(rule.Grants))
+	}
+	checkLifetime(fields, FieldTokenLifetime, in.TokenLifetime, rule.TokenLifetime)
+	checkPurposeFields(fields, rule, in.purposeFields(), true, now)
+	if rule.Has(FieldUserID) && !userIDPattern.MatchString(in.UserID) {
+		if in.UserID == "" {
+			fields[FieldUserID] = "Enter a User ID."
+		} else {
+			fields[FieldUserID] = "Use 1 to 20 capital letters (A–Z), digits or underscores."
 		}
-		lo, hi, _ := TokenLifetimeBounds(in.Purpose)
-		checkLifetime(fields, FieldTokenLifetime, in.TokenLifetime, lo, hi)
-		switch in.Purpose {
-		case store.PurposeAPIAccess:
-			checkAccess(fields, in.Access)
-		case store.PurposeInteractive:
-			checkRedirectURIs(fields, in.RedirectURIs)
-			checkLifetime(fields, FieldRefreshTokenLifetime, in.RefreshTokenLifetime, MinRefreshTokenLifetime, MaxRefreshTokenLifetime)
-		case store.PurposeTechnicalUser:
-			if !userIDPattern.MatchString(in.UserID) {
-				if in.UserID == "" {
-					fields[FieldUserID] = "Enter a User ID."
-				} else {
-					fields[FieldUserID] = "Use 1 to 20 capital letters (A–Z), digits or underscores."
-				}
-			}
-			if len(in.Roles) == 0 {
-				fields[FieldRoles] = "Select at least one role."
-			}
-			checkExpiry(fields, in.ExpiresAt, now)
-		}
+	}
+	if rule.Has(FieldRoles) && len(in.Roles) == 0 {
+		fields[FieldRoles] = "Select at least one role."
 	}
 	return fields
 }
@@ -423,24 +431,24 @@ func checkAccess(fields map[string]string, access []string) {
 		return
 	}
 	for _, a := range access {
-		if !slices.Contains(AccessValues, a) {
-			fields[FieldAccess] = fmt.Sprintf("Access %q is not one of: %s.", a, strings.Join(AccessValues, ", "))
+		if !slices.Contains(accessValues, a) {
+			fields[FieldAccess] = fmt.Sprintf("Access %q is not one of: %s.", a, strings.Join(accessValues, ", "))
 			return
 		}
 	}
 }
 
-// checkLifetime checks a token or refresh token lifetime against [lo, hi].
-func checkLifetime(fields map[string]string, field string, d, lo, hi time.Duration) {
+// checkLifetime checks a token or refresh token lifetime against its bounds.
+func checkLifetime(fields map[string]string, field string, d time.Duration, l Lifetimes) {
 	switch {
 	case d%time.Second != 0:
 		fields[field] = "Use a whole number of seconds."
-	case d < lo || d > hi:
-		fields[field] = fmt.Sprintf("Enter a lifetime from %s to %s.", HumanDuration(lo), HumanDuration(hi))
+	case d < l.Min || d > l.Max:
+		fields[field] = fmt.Sprintf("Enter a lifetime from %s to %s.", HumanDuration(l.Min), HumanDuration(l.Max))
 	}
 }
 
-// normaliseAccess trims, removes duplicates and orders access values as AccessValues.
+// normaliseAccess trims, removes duplicates and orders access values as accessValues.
 func normaliseAccess(in []string) []string {
 	var out []string
 	for _, a := range in {
@@ -450,7 +458,7 @@ func normaliseAccess(in []string) []string {
 		}
 	}
 	slices.SortStableFunc(out, func(a, b string) int {
-		return indexOr(AccessValues, a) - indexOr(AccessValues, b)
+		return indexOr(accessValues, a) - indexOr(accessValues, b)
 	})
 	return out
 }
@@ -463,9 +471,9 @@ func indexOr(list []string, v string) int {
 }
 
 func joinPurposes() string {
-	parts := make([]string, len(Purposes))
-	for i, p := range Purposes {
-		parts[i] = string(p)
+	parts := make([]string, len(purposeRules))
+	for i, r := range purposeRules {
+		parts[i] = string(r.Purpose)
 	}
 	return strings.Join(parts, ", ")
 }
@@ -492,7 +500,7 @@ func HumanDuration(d time.Duration) string {
 		return unit(s/86400, "day")
 	case s != 0 && s%3600 == 0:
 		return unit(s/3600, "hour")
-	case s >= 120 && s%60 == 0: // 60 s stays "60 seconds", as DESIGN.md writes it
+	case s >= 120 && s%60 == 0: // 60 s stays "60 seconds" (docs/contract.md, "Purposes")
 		return unit(s/60, "minute")
 	}
 	return unit(s, "second")

@@ -19,10 +19,6 @@ import (
 // refresh token in the name of the user who authorized it.
 type authorizationCodeGrant struct{}
 
-func (authorizationCodeGrant) allowed(c store.Client) bool {
-	return c.Purpose == store.PurposeInteractive && c.Grant == store.GrantAuthorizationCode
-}
-
 func (authorizationCodeGrant) issue(ctx context.Context, s *Service, req *TokenRequest, c store.Client, scopes []string) (*TokenResponse, error) {
 	code := req.Params.Get("code")
 	if code == "" {

@@ -15,10 +15,6 @@ import (
 // an attacker holds a stolen copy.
 type refreshTokenGrant struct{}
 
-func (refreshTokenGrant) allowed(c store.Client) bool {
-	return c.Purpose == store.PurposeInteractive && c.Grant == store.GrantAuthorizationCode
-}
-
 func (refreshTokenGrant) issue(ctx context.Context, s *Service, req *TokenRequest, c store.Client, scopes []string) (*TokenResponse, error) {
 	token := req.Params.Get("refresh_token")
 	if token == "" {

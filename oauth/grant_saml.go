@@ -12,10 +12,6 @@ import (
 // exchanged for an access token in the name of the user it names.
 type saml2BearerGrant struct{}
 
-func (saml2BearerGrant) allowed(c store.Client) bool {
-	return c.Purpose == store.PurposeAPIAccess && c.Grant == store.GrantSAML2Bearer
-}
-
 func (saml2BearerGrant) issue(ctx context.Context, s *Service, req *TokenRequest, c store.Client, scopes []string) (*TokenResponse, error) {
 	raw := req.Params.Get("assertion")
 	if raw == "" {

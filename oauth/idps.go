@@ -39,7 +39,7 @@ const (
 // MaxMetadataSize is the largest metadata document accepted, in bytes.
 const MaxMetadataSize = 256 << 10
 
-// providerNamePattern is the Provider Name rule of DESIGN.md.
+// providerNamePattern is the Provider Name rule (docs/contract.md, "SAML 2.0 bearer").
 var providerNamePattern = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,36}$`)
 
 // IdPInput is what an administrator enters for a trusted identity provider.

@@ -238,7 +238,7 @@ func (s *Service) Metadata() Metadata {
 		AuthorizationEndpoint:              s.URLs().AuthorizationURL,
 		TokenEndpoint:                      s.URLs().TokenURL,
 		JWKSURI:                            s.baseURL + "/oauth/token_keys",
-		ScopesSupported:                    AccessValues,
+		ScopesSupported:                    AccessValues(),
 		ResponseTypesSupported:             []string{"code"},
 		GrantTypesSupported:                []string{GrantTypeClientCredentials, GrantTypeSAML2Bearer, GrantTypeAuthorizationCode, GrantTypeRefreshToken},
 		TokenEndpointAuthMethodsSupported:  auth,

@@ -93,14 +93,14 @@ type keySnapshot struct {
 }
 
 type keySet struct {
-	store  store.Store
+	store  store.SigningKeyStore
 	alg    string
 	now    func() time.Time
 	snap   atomic.Pointer[keySnapshot]
 	reload sync.Mutex
 }
 
-func newKeySet(st store.Store, alg string, now func() time.Time) *keySet {
+func newKeySet(st store.SigningKeyStore, alg string, now func() time.Time) *keySet {
 	return &keySet{store: st, alg: alg, now: now}
 }
 

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/appintegration/appintegration/oauth"
+	"github.com/appintegration/appintegration/oauth/oauthtest"
 	"github.com/appintegration/appintegration/store"
 	"github.com/appintegration/appintegration/store/sqlstore"
 )
@@ -67,17 +68,20 @@ func TestSecretsAreUniqueScannableAndHashed(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if seen[secret] || !oauth.LooksLikeSecret(secret) || len(secret) != len(oauth.SecretPrefix)+72 {
+		if seen[secret] || !oauthtest.LooksLikeSecret(secret) || len(secret) != len(oauth.SecretPrefix)+72 {
 			t.Fatalf("secret %q: duplicate or malformed", secret)
 		}
 		seen[secret] = true
-		stored, _ := st.GetClient(context.Background(), c.ID)
+		stored, err := st.GetClient(context.Background(), c.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
 		if strings.Contains(string(stored.SecretHash), secret) || len(stored.SecretHash) != 32 {
 			t.Fatalf("stored secret hash looks wrong: %d bytes", len(stored.SecretHash))
 		}
 	}
 	flipped := []byte(oauth.SecretPrefix + strings.Repeat("a", 64) + "00000000")
-	if oauth.LooksLikeSecret(string(flipped)) {
+	if oauthtest.LooksLikeSecret(string(flipped)) {
 		t.Error("a string with a wrong checksum passes as a secret")
 	}
 }
@@ -148,8 +152,11 @@ func TestKeyRotation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	oldToken, _ := svc.Token(context.Background(), &oauth.TokenRequest{GrantType: "client_credentials",
+	oldToken, err := svc.Token(context.Background(), &oauth.TokenRequest{GrantType: "client_credentials",
 		Credentials: oauth.Credentials{ClientID: c.ID, Secret: secret, Method: "client_secret_post"}})
+	if err != nil {
+		t.Fatal(err)
+	}
 
 	newKid, err := svc.RotateKey(context.Background(), "t", 2*time.Minute)
 	if err != nil {
@@ -199,10 +206,16 @@ func TestAlgorithmChangeKeepsOldKeysPublished(t *testing.T) {
 	st := mustOpenStore(t)
 	clk := &clock{t: time.Now()}
 	rs := newService(t, st, oauth.AlgRS256, clk)
-	c, secret, _ := rs.CreateClient(context.Background(), "t", oauth.ClientInput{Name: "c", Purpose: store.PurposeAPIAccess,
+	c, secret, err := rs.CreateClient(context.Background(), "t", oauth.ClientInput{Name: "c", Purpose: store.PurposeAPIAccess,
 		Grant: store.GrantClientCredentials, Access: []string{"user_provisioning"}})
-	old, _ := rs.Token(context.Background(), &oauth.TokenRequest{GrantType: "client_credentials",
+	if err != nil {
+		t.Fatal(err)
+	}
+	old, err := rs.Token(context.Background(), &oauth.TokenRequest{GrantType: "client_credentials",
 		Credentials: oauth.Credentials{ClientID: c.ID, Secret: secret, Method: "client_secret_basic"}})
+	if err != nil {
+		t.Fatal(err)
+	}
 
 	es := newService(t, st, oauth.AlgES256, clk)
 	got := kids(t, es)
@@ -212,8 +225,11 @@ func TestAlgorithmChangeKeepsOldKeysPublished(t *testing.T) {
 	if _, err := es.VerifyAccessToken(context.Background(), old.AccessToken); err != nil {
 		t.Errorf("an RS256 token no longer verifies after the switch: %v", err)
 	}
-	fresh, _ := es.Token(context.Background(), &oauth.TokenRequest{GrantType: "client_credentials",
+	fresh, err := es.Token(context.Background(), &oauth.TokenRequest{GrantType: "client_credentials",
 		Credentials: oauth.Credentials{ClientID: c.ID, Secret: secret, Method: "client_secret_basic"}})
+	if err != nil {
+		t.Fatal(err)
+	}
 	hdr, _ := base64.RawURLEncoding.DecodeString(strings.Split(fresh.AccessToken, ".")[0])
 	if !strings.Contains(string(hdr), `"ES256"`) {
 		t.Errorf("new tokens are not ES256: %s", hdr)
@@ -224,8 +240,11 @@ func TestExpiredTokenIsInactive(t *testing.T) {
 	st := mustOpenStore(t)
 	clk := &clock{t: time.Now()}
 	svc := newService(t, st, oauth.AlgEdDSA, clk)
-	c, secret, _ := svc.CreateClient(context.Background(), "t", oauth.ClientInput{Name: "c", Purpose: store.PurposeAPIAccess,
+	c, secret, err := svc.CreateClient(context.Background(), "t", oauth.ClientInput{Name: "c", Purpose: store.PurposeAPIAccess,
 		Grant: store.GrantClientCredentials, Access: []string{"user_provisioning"}, TokenLifetime: time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
 	resp, err := svc.Token(context.Background(), &oauth.TokenRequest{GrantType: "client_credentials",
 		Credentials: oauth.Credentials{ClientID: c.ID, Secret: secret, Method: "client_secret_basic"}})
 	if err != nil {
@@ -316,7 +335,10 @@ func TestClientChangesElsewhereSeenWithinASecond(t *testing.T) {
 		return err
 	}
 
-	c, secret, _ := here.CreateClient(context.Background(), "t", input)
+	c, secret, err := here.CreateClient(context.Background(), "t", input)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := authn(c.ID, secret); err != nil {
 		t.Fatal(err)
 	}
@@ -331,7 +353,9 @@ func TestClientChangesElsewhereSeenWithinASecond(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 
-	c, secret, _ = here.CreateClient(context.Background(), "t", input)
+	if c, secret, err = here.CreateClient(context.Background(), "t", input); err != nil {
+		t.Fatal(err)
+	}
 	if err := authn(c.ID, secret); err != nil {
 		t.Fatal(err)
 	}

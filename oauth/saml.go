@@ -21,7 +21,7 @@ import (
 // may differ when the time conditions of an assertion are checked.
 const SAMLClockSkew = 5 * time.Minute
 
-// The checks of an assertion (DESIGN.md, "SAML 2.0 bearer"), in the order they run.
+// The checks of an assertion (docs/contract.md, "SAML 2.0 bearer"), in the order they run.
 const (
 	CheckDecode       = "decode"
 	CheckXML          = "xml"
@@ -97,11 +97,12 @@ func (r *AssertionReport) FirstFailure() *AssertionCheck {
 	return nil
 }
 
-// CheckAssertion runs every check of DESIGN.md on an assertion (base64url,
-// base64 or XML) as the SAML2 bearer grant would, without issuing a token and
-// without recording its ID, so that the assertion can still be exchanged. Checks
-// that depend on the content are run even when the signature fails, on the
-// unverified content, and say so. It returns an error only when the store fails.
+// CheckAssertion runs every check of docs/contract.md ("SAML 2.0 bearer") on
+// an assertion (base64url, base64 or XML) as the SAML2 bearer grant would,
+// without issuing a token and without recording its ID, so that the assertion
+// can still be exchanged. Checks that depend on the content are run even when
+// the signature fails, on the unverified content, and say so. It returns an
+// error only when the store fails.
 func (s *Service) CheckAssertion(ctx context.Context, assertion string) (*AssertionReport, error) {
 	rep, _, err := s.evaluateAssertion(ctx, assertion, false)
 	return rep, err
@@ -611,8 +612,8 @@ func timeOrDash(t time.Time) string {
 }
 
 // checkUser finds the user the NameID names: by idpUserId, then userName, then
-// e-mail (DESIGN.md). The user must exist and be active. It returns an error
-// only when the store fails.
+// e-mail (docs/contract.md, "SAML 2.0 bearer"). The user must exist and be
+// active. It returns an error only when the store fails.
 func (s *Service) checkUser(ctx context.Context, e *evaluator, nameID, note string) (store.User, error) {
 	if nameID == "" {
 		e.fail(CheckUser, "unknown user: the assertion's Subject has no NameID%s", note)

@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"hash/crc32"
-	"strings"
 )
 
 // SecretPrefix starts every client secret, so that secret scanners can find a
@@ -39,27 +38,4 @@ func hashSecret(secret string) []byte {
 func secretMatches(secret string, hash []byte) bool {
 	sum := sha256.Sum256([]byte(secret))
 	return subtle.ConstantTimeCompare(sum[:], hash) == 1
-}
-
-// LooksLikeSecret reports whether s has the shape and checksum of a client secret.
-// Tests and log scrubbing use it.
-func LooksLikeSecret(s string) bool {
-	body, ok := strings.CutPrefix(s, SecretPrefix)
-	if !ok || len(body) != 72 {
-		return false
-	}
-	want := fmt.Sprintf("%08x", crc32.ChecksumIEEE([]byte(body[:64])))
-	return body[64:] == want
-}
-
-// newID returns a random identifier: a version 4 UUID.
-func newID() (string, error) {
-	var b [16]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		return "", fmt.Errorf("oauth: read random: %w", err)
-	}
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	h := hex.EncodeToString(b[:])
-	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:], nil
 }

@@ -15,9 +15,25 @@ import (
 	"github.com/appintegration/appintegration/store"
 )
 
+// Store is what the Service keeps its records in: every per-record store of
+// store.Store. The console's secrets, pruning and Close are not the
+// Service's: they belong to whoever opened the store.
+type Store interface {
+	store.ClientStore
+	store.RoleStore
+	store.UserStore
+	store.SigningKeyStore
+	store.TokenStore
+	store.IdentityProviderStore
+	store.AssertionStore
+	store.AuditStore
+}
+
+var _ Store = store.Store(nil)
+
 // Config configures a Service.
 type Config struct {
-	Store store.Store
+	Store Store
 	// BaseURL is the public base URL of the server, e.g. https://auth.example.com.
 	// It is the token issuer and the prefix of every URL handed to integrators.
 	BaseURL string
@@ -32,7 +48,7 @@ type Config struct {
 // Service issues and checks tokens and applies the client rules. It is safe for
 // concurrent use.
 type Service struct {
-	store   store.Store
+	store   Store
 	baseURL string
 	alg     string
 	now     func() time.Time

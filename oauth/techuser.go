@@ -42,10 +42,11 @@ func ExpiryDate(t time.Time) string {
 	return t.Add(-time.Nanosecond).UTC().Format(time.DateOnly)
 }
 
-// IsExpired reports whether client c is a Technical User client whose expiry has
-// passed at now. Clients of other purposes never expire.
+// IsExpired reports whether client c is of a purpose that expires (Technical
+// User) and its expiry has passed at now. Clients of other purposes never
+// expire.
 func IsExpired(c store.Client, now time.Time) bool {
-	return c.Purpose == store.PurposeTechnicalUser && !now.Before(c.ExpiresAt)
+	return ruleOf(c.Purpose).Expires && !now.Before(c.ExpiresAt)
 }
 
 // technicalUser is the user a Technical User client acts as: no password, so it

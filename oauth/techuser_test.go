@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/appintegration/appintegration/oauth"
+	"github.com/appintegration/appintegration/oauth/oauthtest"
 	"github.com/appintegration/appintegration/store"
 )
 
@@ -106,7 +107,7 @@ func TestTechnicalUserClient(t *testing.T) {
 	c, newSecret, err = svc.UpdateClient(ctx, "t", c.ID, oauth.ClientUpdate{
 		Name: "ETL", TokenLifetime: time.Hour, Roles: []string{store.RoleAdministrator}, ExpiresAt: clk.Now().Add(30 * 24 * time.Hour),
 	})
-	if err != nil || !oauth.LooksLikeSecret(newSecret) || newSecret == secret {
+	if err != nil || !oauthtest.LooksLikeSecret(newSecret) || newSecret == secret {
 		t.Fatalf("extension: secret %q, %v", newSecret, err)
 	}
 	if _, err := techToken(t, svc, c.ID, secret); !errors.Is(err, oauth.ErrInvalidClient) {
@@ -120,7 +121,9 @@ func TestTechnicalUserClient(t *testing.T) {
 	}
 
 	// Deleting the client deletes its user and kills its tokens.
-	tok, _ = techToken(t, svc, c.ID, newSecret)
+	if tok, err = techToken(t, svc, c.ID, newSecret); err != nil {
+		t.Fatal(err)
+	}
 	if err := svc.DeleteClient(ctx, "t", c.ID); err != nil {
 		t.Fatal(err)
 	}
@@ -211,5 +214,58 @@ func TestInteractiveClientRules(t *testing.T) {
 	if err != nil || c.Purpose != store.PurposeInteractive || c.Grant != store.GrantAuthorizationCode ||
 		c.RedirectURIs[0] != "https://other.example/cb" || c.RefreshTokenLifetime != time.Hour {
 		t.Errorf("update: %+v, %v", c, err)
+	}
+}
+
+// separateWrites is a store on which a Technical User client's update may
+// not write the client and its user one after the other.
+type separateWrites struct {
+	store.Store
+	t *testing.T
+}
+
+func (s separateWrites) UpdateClient(ctx context.Context, id string, fn func(store.Client) (store.Client, error)) (store.Client, error) {
+	s.t.Error("UpdateClient called for a client with a user of its own")
+	return s.Store.UpdateClient(ctx, id, fn)
+}
+
+func (s separateWrites) UpdateUser(ctx context.Context, id string, fn func(store.User) (store.User, error)) (store.User, error) {
+	s.t.Error("UpdateUser called apart from its client")
+	return s.Store.UpdateUser(ctx, id, fn)
+}
+
+// TestTechnicalUserUpdateIsOneTransaction: the client and its user's roles
+// and display name are saved by one UpdateClientWithUser; with the user gone
+// nothing is saved and the error is store.ErrNotFound.
+func TestTechnicalUserUpdateIsOneTransaction(t *testing.T) {
+	ctx := context.Background()
+	st := mustOpenStore(t)
+	clk := &clock{t: time.Date(2026, 11, 25, 10, 30, 0, 0, time.UTC)}
+	svc := newService(t, separateWrites{Store: st, t: t}, oauth.AlgRS256, clk)
+	c, _, err := svc.CreateClient(ctx, "t", oauth.ClientInput{
+		Name: "ETL", Purpose: store.PurposeTechnicalUser, UserID: "ETL_USER", Roles: []string{"DW Viewer"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	up := oauth.ClientUpdate{Name: "Nightly ETL", TokenLifetime: 2 * time.Hour, Roles: []string{"DW Integrator"}, ExpiresAt: c.ExpiresAt}
+	if _, _, err := svc.UpdateClient(ctx, "t", c.ID, up); err != nil {
+		t.Fatal(err)
+	}
+	u, err := st.GetUser(ctx, c.UserID)
+	if err != nil || u.DisplayName != "Nightly ETL" || len(u.Roles) != 1 || u.Roles[0] != store.RoleIntegrator || u.Version != 2 {
+		t.Fatalf("user after update: %+v, %v", u, err)
+	}
+
+	// The user disappears behind the client's back: the update fails whole.
+	if err := st.DeleteUser(ctx, c.UserID, nil); err != nil {
+		t.Fatal(err)
+	}
+	up.Name = "Renamed"
+	if _, _, err := svc.UpdateClient(ctx, "t", c.ID, up); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("update without its user: %v, want store.ErrNotFound", err)
+	}
+	if got, err := st.GetClient(ctx, c.ID); err != nil || got.Name != "Nightly ETL" {
+		t.Errorf("client after the failed update: %q, %v", got.Name, err)
 	}
 }

@@ -40,11 +40,10 @@ type AccessClaims struct {
 func (c *AccessClaims) Scopes() []string { return strings.Fields(c.Scope) }
 
 // grant is one grant type of the token endpoint. Client authentication, the check
-// that the client may use the grant, and scope narrowing happen before issue in
-// Service.Token, so that no grant can skip them.
+// that the client may use the grant (mayUse: its grant and purpose, see
+// purposes.go), and scope narrowing happen before issue in Service.Token, so
+// that no grant can skip them.
 type grant interface {
-	// allowed reports whether client c may use this grant.
-	allowed(c store.Client) bool
 	// issue handles the grant-specific part of the request.
 	issue(ctx context.Context, s *Service, req *TokenRequest, c store.Client, scopes []string) (*TokenResponse, error)
 }
@@ -63,7 +62,7 @@ func (s *Service) Token(ctx context.Context, req *TokenRequest) (*TokenResponse,
 	if !ok {
 		return nil, errorf(ErrUnsupportedGrantType, "grant_type %q is not supported", truncate(req.GrantType, 60))
 	}
-	if !g.allowed(c) {
+	if !mayUse(c, req.GrantType) {
 		return nil, errorf(ErrUnauthorizedClient, "this client was created for the %s grant and may not use %s", c.Grant, req.GrantType)
 	}
 	allowed, err := s.allowedScopes(ctx, c)
@@ -103,11 +102,11 @@ func (s *Service) AuthenticateClient(ctx context.Context, cr Credentials) (store
 	return c, nil
 }
 
-// ClientScopes returns every scope an API Access client c may have in its
-// tokens; nil for other purposes, whose scopes come from a user's roles (see
-// UserScopes).
+// ClientScopes returns every scope client c may have in its tokens when they
+// come from its Access (API Access); nil for other purposes, whose scopes come
+// from a user's roles (see UserScopes).
 func ClientScopes(c store.Client) []string {
-	if c.Purpose == store.PurposeAPIAccess {
+	if ruleOf(c.Purpose).Scopes == ScopesFromAccess {
 		return slices.Clone(c.Access)
 	}
 	return nil
@@ -128,7 +127,7 @@ func UserScopes(catalog []store.Role, roles []string) []string {
 		}
 	}
 	slices.SortStableFunc(out, func(a, b string) int {
-		return indexOr(AccessValues, a) - indexOr(AccessValues, b)
+		return indexOr(accessValues, a) - indexOr(accessValues, b)
 	})
 	return out
 }
@@ -151,15 +150,15 @@ func (s *Service) AllowedScopes(ctx context.Context, c store.Client) ([]string, 
 }
 
 func (s *Service) allowedScopes(ctx context.Context, c store.Client) ([]string, error) {
-	switch c.Purpose {
-	case store.PurposeTechnicalUser:
+	switch ruleOf(c.Purpose).Scopes {
+	case ScopesFromOwnUser:
 		u, err := s.technicalUserOf(ctx, c)
 		if err != nil {
 			return nil, err
 		}
 		return s.userScopes(ctx, u)
-	case store.PurposeInteractive:
-		return slices.Clone(AccessValues), nil
+	case ScopesFromSignedInUser:
+		return AccessValues(), nil
 	}
 	return ClientScopes(c), nil
 }
@@ -219,7 +218,7 @@ func (s *Service) issueAccessToken(ctx context.Context, c store.Client, subj tok
 	}
 	iat := s.now().Truncate(time.Second)
 	exp := iat.Add(c.TokenLifetime)
-	if c.Purpose == store.PurposeTechnicalUser && exp.After(c.ExpiresAt) {
+	if ruleOf(c.Purpose).Expires && exp.After(c.ExpiresAt) {
 		// No token outlives its Technical User client: once it expires, even a
 		// later extension cannot bring the old secret's tokens back.
 		exp = c.ExpiresAt.Truncate(time.Second)
@@ -257,12 +256,8 @@ func (s *Service) issueAccessToken(ctx context.Context, c store.Client, subj tok
 // clientCredentialsGrant is RFC 6749 §4.4.
 type clientCredentialsGrant struct{}
 
-func (clientCredentialsGrant) allowed(c store.Client) bool {
-	return c.Grant == store.GrantClientCredentials
-}
-
 func (clientCredentialsGrant) issue(ctx context.Context, s *Service, _ *TokenRequest, c store.Client, scopes []string) (*TokenResponse, error) {
-	if c.Purpose == store.PurposeTechnicalUser {
+	if ruleOf(c.Purpose).OwnUser {
 		// The token names the client's technical user, whose roles gave the scopes.
 		u, err := s.technicalUserOf(ctx, c)
 		if err != nil {

@@ -1,11 +1,13 @@
 package oauth
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 
 	"golang.org/x/crypto/bcrypt"
 
@@ -90,4 +92,224 @@ func (s *Service) BootstrapAdmin(ctx context.Context, password string) (string, 
 	}
 	s.audit(ctx, "system", "user.created", "ADMIN", "bootstrap administrator")
 	return password, nil
+}
+
+// Errors of the user rules; compare with errors.Is.
+var (
+	// ErrUserNameTaken: another user has the userName (case-insensitively).
+	ErrUserNameTaken = errors.New("oauth: userName is taken")
+	// ErrTechnicalUser: the user is a Technical User client's own user, which
+	// is changed and deleted only through its client.
+	ErrTechnicalUser = errors.New("oauth: the user of a Technical User client changes only through its client")
+	// ErrPreconditionFailed: the stored version is not the one the caller's
+	// Precondition asked for (an If-Match).
+	ErrPreconditionFailed = errors.New("oauth: the user's version does not match")
+)
+
+// Precondition is a condition on the stored version of a user that a change
+// or a delete needs, checked inside the same transaction (so that no other
+// write slips in between); nil accepts every version.
+type Precondition func(version int64) bool
+
+// VersionIs is the Precondition that the stored version is v.
+func VersionIs(v int64) Precondition { return func(version int64) bool { return version == v } }
+
+// CreateUser checks in against the user rules and creates the user: a new
+// ID, version 1, its password (if any) hashed, and an audit entry naming
+// actor. It returns the stored user, a *ValidationError listing every broken
+// rule, ErrUserNameTaken (wrapped), or an internal error.
+func (s *Service) CreateUser(ctx context.Context, actor Actor, in UserInput) (store.User, error) {
+	if actor.name == "" {
+		return store.User{}, errNoActor
+	}
+	in, hash, err := s.checkUserInput(ctx, in)
+	if err != nil {
+		return store.User{}, err
+	}
+	id, err := newID()
+	if err != nil {
+		return store.User{}, err
+	}
+	now := s.now().UTC()
+	u := in.applyTo(store.User{ID: id, Version: 1, CreatedAt: now, UpdatedAt: now}, hash)
+	if err := s.store.CreateUser(ctx, u); errors.Is(err, store.ErrConflict) {
+		return store.User{}, fmt.Errorf("%w: %q", ErrUserNameTaken, u.UserName)
+	} else if err != nil {
+		return store.User{}, fmt.Errorf("oauth: create user: %w", err)
+	}
+	s.audit(ctx, actor.name, "user.created", u.UserName, auditVia(actor, "roles: "+strings.Join(u.Roles, " ")))
+	saved, err := s.store.GetUser(ctx, u.ID)
+	if err != nil {
+		return store.User{}, fmt.Errorf("oauth: read created user: %w", err)
+	}
+	return saved, nil
+}
+
+// ReplaceUser sets every attribute of user id to in (a password not given
+// stays as it is), when pre accepts the stored version. It returns the saved
+// user; a *ValidationError; store.ErrNotFound, ErrTechnicalUser,
+// ErrPreconditionFailed or ErrUserNameTaken (each wrapped); or an internal
+// error.
+func (s *Service) ReplaceUser(ctx context.Context, actor Actor, id string, pre Precondition, in UserInput) (store.User, error) {
+	if actor.name == "" {
+		return store.User{}, errNoActor
+	}
+	// Checked and hashed (slow on purpose) before the transaction.
+	in, hash, err := s.checkUserInput(ctx, in)
+	if err != nil {
+		return store.User{}, err
+	}
+	return s.updateUser(ctx, actor, id, pre, func(old store.User) (store.User, error) {
+		return in.applyTo(old, hash), nil
+	})
+}
+
+// UpdateUser changes user id to what change makes of the stored user, inside
+// one transaction, when the user is not a Technical User client's own and pre
+// accepts its version; change's input is checked like CreateUser's (a
+// password not given stays as it is). An error from change aborts it:
+// nothing is saved and the error is returned wrapped (errors.Is and errors.As
+// find it). It returns the saved user, or the errors of ReplaceUser.
+func (s *Service) UpdateUser(ctx context.Context, actor Actor, id string, pre Precondition, change func(old store.User) (UserInput, error)) (store.User, error) {
+	if actor.name == "" {
+		return store.User{}, errNoActor
+	}
+	catalog, err := s.store.ListRoles(ctx)
+	if err != nil {
+		return store.User{}, fmt.Errorf("oauth: update user: %w", err)
+	}
+	return s.updateUser(ctx, actor, id, pre, func(old store.User) (store.User, error) {
+		in, err := change(old)
+		if err != nil {
+			return store.User{}, err
+		}
+		in, hash, err := checkAndHash(catalog, in)
+		if err != nil {
+			return store.User{}, err
+		}
+		return in.applyTo(old, hash), nil
+	})
+}
+
+// updateUser runs apply on the stored user inside store.UpdateUser, after the
+// checks every change needs: the technical-user guard and pre. Checking pre
+// inside the update's transaction is what makes two concurrent writes with
+// the same version end with exactly one success.
+func (s *Service) updateUser(ctx context.Context, actor Actor, id string, pre Precondition, apply func(store.User) (store.User, error)) (store.User, error) {
+	var before, after store.User
+	u, err := s.store.UpdateUser(ctx, id, func(old store.User) (store.User, error) {
+		if err := checkUserChange(old, pre); err != nil {
+			return store.User{}, err
+		}
+		u, err := apply(old)
+		if err != nil {
+			return store.User{}, err
+		}
+		u.UpdatedAt = s.now().UTC()
+		before, after = old, u
+		return u, nil
+	})
+	switch {
+	case errors.Is(err, store.ErrConflict):
+		return store.User{}, fmt.Errorf("%w: %q", ErrUserNameTaken, after.UserName)
+	case err != nil:
+		return store.User{}, fmt.Errorf("oauth: update user: %w", err)
+	}
+	s.audit(ctx, actor.name, "user.updated", u.UserName, auditVia(actor, "changed: "+changedFields(before, u)))
+	return u, nil
+}
+
+// DeleteUser deletes user id, with its roles and e-mail addresses, unless it
+// is a Technical User client's own user or pre refuses its version, both
+// checked inside the delete's transaction. It returns store.ErrNotFound,
+// ErrTechnicalUser or ErrPreconditionFailed (each wrapped), or an internal
+// error.
+func (s *Service) DeleteUser(ctx context.Context, actor Actor, id string, pre Precondition) error {
+	if actor.name == "" {
+		return errNoActor
+	}
+	var userName string
+	err := s.store.DeleteUser(ctx, id, func(u store.User) error {
+		if err := checkUserChange(u, pre); err != nil {
+			return err
+		}
+		userName = u.UserName
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("oauth: delete user: %w", err)
+	}
+	s.audit(ctx, actor.name, "user.deleted", userName, auditVia(actor, ""))
+	return nil
+}
+
+// checkUserChange is what every change and delete of a stored user needs.
+func checkUserChange(u store.User, pre Precondition) error {
+	if u.ClientID != "" {
+		return ErrTechnicalUser
+	}
+	if pre != nil && !pre(u.Version) {
+		return ErrPreconditionFailed
+	}
+	return nil
+}
+
+// checkUserInput checks in against the catalog in the store and hashes its
+// password.
+func (s *Service) checkUserInput(ctx context.Context, in UserInput) (UserInput, []byte, error) {
+	catalog, err := s.store.ListRoles(ctx)
+	if err != nil {
+		return in, nil, fmt.Errorf("oauth: check user: %w", err)
+	}
+	return checkAndHash(catalog, in)
+}
+
+// checkAndHash applies CheckUserInput and hashes the password, if in has one
+// (nil otherwise).
+func checkAndHash(catalog []store.Role, in UserInput) (UserInput, []byte, error) {
+	in, err := CheckUserInput(catalog, in)
+	if err != nil {
+		return in, nil, err
+	}
+	if in.Password == nil {
+		return in, nil, nil
+	}
+	hash, err := HashPassword(*in.Password)
+	return in, hash, err
+}
+
+// auditVia is an audit detail: the actor's channel, then what.
+func auditVia(a Actor, what string) string {
+	switch {
+	case a.via == "":
+		return what
+	case what == "":
+		return a.via
+	}
+	return a.via + "; " + what
+}
+
+// changedFields names the attributes that differ between a and b, for the
+// audit log (never their values: one of them is the password hash).
+func changedFields(a, b store.User) string {
+	var out []string
+	add := func(changed bool, name string) {
+		if changed {
+			out = append(out, name)
+		}
+	}
+	add(a.UserName != b.UserName, "userName")
+	add(a.GivenName != b.GivenName || a.FamilyName != b.FamilyName, "name")
+	add(a.DisplayName != b.DisplayName, "displayName")
+	add(!slices.Equal(a.Emails, b.Emails), "emails")
+	add(a.Active != b.Active, "active")
+	add(a.PreferredLanguage != b.PreferredLanguage, "preferredLanguage")
+	add(!slices.Equal(a.Roles, b.Roles), "roles")
+	add(!bytes.Equal(a.PasswordHash, b.PasswordHash), "password")
+	add(a.ExternalID != b.ExternalID, "externalId")
+	add(a.IdpUserID != b.IdpUserID, "idpUserId")
+	if len(out) == 0 {
+		return "nothing"
+	}
+	return strings.Join(out, ", ")
 }

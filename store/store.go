@@ -34,7 +34,7 @@ var (
 // Purpose is what an OAuth client is for.
 type Purpose string
 
-// The purposes of DESIGN.md.
+// The purposes of docs/contract.md, "Purposes".
 const (
 	PurposeAPIAccess     Purpose = "api_access"
 	PurposeInteractive   Purpose = "interactive_usage"

@@ -350,7 +350,7 @@ func clientsSection(m AppIntegrationPage) templ.Component {
 			}
 		} else {
 			if m.ClientsPager.All > clientsSearchFrom || m.ClientsPager.Query != "" {
-				templ_7745c5c3_Err = searchBar(pathAppIntegration, "clients", "clients", "Name or client ID", m.ClientsPager.Query).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = searchBar(PathAppIntegration, "clients", "clients", "Name or client ID", m.ClientsPager.Query).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -378,7 +378,7 @@ func clientsSection(m AppIntegrationPage) templ.Component {
 					return templ_7745c5c3_Err
 				}
 				var templ_7745c5c3_Var16 string
-				templ_7745c5c3_Var16, templ_7745c5c3_Err = templruntime.NewAttributeExpression(templ.SafeURL(pathAppIntegration)).ResolveURL(ctx)
+				templ_7745c5c3_Var16, templ_7745c5c3_Err = templruntime.NewAttributeExpression(templ.SafeURL(PathAppIntegration)).ResolveURL(ctx)
 				if templ_7745c5c3_Err != nil {
 					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/appintegration.templ`, Line: 111, Col: 60}
 				}

@@ -48,7 +48,7 @@ func ErrorPageView(m ErrorPage) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = errorCard(m, pathAppIntegration, "Go to App Integration").Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = errorCard(m, PathAppIntegration, "Go to App Integration").Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -75,7 +75,7 @@ func ErrorPageView(m ErrorPage) templ.Component {
 					}()
 				}
 				ctx = templ.InitializeContext(ctx)
-				templ_7745c5c3_Err = errorCard(m, pathLogin, "Sign in").Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = errorCard(m, PathLogin, "Sign in").Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

@@ -5,14 +5,31 @@ import (
 	"strings"
 
 	"github.com/a-h/templ"
+
+	"github.com/appintegration/appintegration/oauth"
+	"github.com/appintegration/appintegration/store"
 )
 
-// Paths the shell links to. The web package registers the routes.
+// Paths of the console: the one place they are written. Package web
+// registers a route for each; the views link to them.
 const (
-	pathAppIntegration = "/admin/app-integration"
-	pathLogin          = "/login"
-	pathLogout         = "/logout"
-	pathAuditLog       = "/admin/audit-log"
+	PathLogin          = "/login"
+	PathLogout         = "/logout"
+	PathAppIntegration = "/admin/app-integration"
+	PathUsers          = "/admin/users"
+	PathAuditLog       = "/admin/audit-log"
+)
+
+// Field names of the console's forms besides the client and identity
+// provider dialogs: what the views render and package web reads.
+const (
+	FieldCSRF        = "_csrf"    // every POST form: the session's CSRF token
+	FieldNext        = "next"     // sign-in: where to go afterwards
+	FieldUserName    = "username" // sign-in
+	FieldPassword    = "password" // sign-in
+	FieldSearch      = "q"        // GET: the search text of a table, the audit log's text filter
+	FieldPage        = "page"     // GET: the page of a table, from 1
+	FieldAuditAction = "action"   // GET: the audit log's action filter
 )
 
 // tab is one tab of the System › Administration tab bar.
@@ -25,9 +42,9 @@ type tab struct {
 // adminTabs are the tabs of System › Administration, in order. A feature that adds
 // a tab (e.g. a user list) adds it here.
 var adminTabs = []tab{
-	{ID: TabAppIntegration, Label: "App Integration", URL: pathAppIntegration},
-	{ID: TabUsers, Label: "Users", URL: pathUsers},
-	{ID: TabAuditLog, Label: "Audit Log", URL: pathAuditLog},
+	{ID: TabAppIntegration, Label: "App Integration", URL: PathAppIntegration},
+	{ID: TabUsers, Label: "Users", URL: PathUsers},
+	{ID: TabAuditLog, Label: "Audit Log", URL: PathAuditLog},
 }
 
 // selectedLabel returns the label of the selected option, or "" when none is.
@@ -93,22 +110,27 @@ func slug(s string) string {
 // clientFormFields are the fields of the client dialog that show their own error.
 // Errors for any other key are shown at the top of the form so none is lost.
 func clientFormFields(f *ClientForm) map[string]bool {
-	placed := map[string]bool{FieldName: true, FieldTokenLifetime: true}
+	placed := map[string]bool{oauth.FieldName: true, oauth.FieldTokenLifetime: true}
 	if !f.Editing {
-		placed[FieldPurpose] = len(f.Purposes) > 0
-		placed[FieldGrant] = len(f.Grants) > 0
+		placed[oauth.FieldPurpose] = len(f.Purposes) > 0
+		placed[oauth.FieldGrant] = len(f.Grants) > 0
 	}
-	if len(f.Access) > 0 {
-		placed[FieldAccess] = true
-	}
-	// The fields of Interactive Usage and Technical User (ClientForm.Purpose).
-	switch f.Purpose {
-	case PurposeInteractive:
-		placed[FieldRedirectURIs], placed[FieldRefreshTokenLifetime] = true, true
-	case PurposeTechnicalUser:
-		placed[FieldUserID] = !f.Editing
-		placed[FieldRoles] = len(f.Roles) > 0
-		placed[FieldExpiresAt] = true
+	// The fields of the selected purpose, as its rule lists them; those
+	// rendered only in some states are placed only then.
+	r, _ := oauth.LookupPurpose(store.Purpose(f.Purpose))
+	for _, field := range r.Fields {
+		switch field {
+		case oauth.FieldGrant:
+			// a chosen grant is placed above; a fixed one has no error
+		case oauth.FieldAccess:
+			placed[field] = len(f.Access) > 0
+		case oauth.FieldRoles:
+			placed[field] = len(f.Roles) > 0
+		case oauth.FieldUserID:
+			placed[field] = !f.Editing // read-only when editing
+		default:
+			placed[field] = true
+		}
 	}
 	return placed
 }
@@ -189,7 +211,7 @@ func messageIconPath(kind string) string {
 func appIntegrationDialog(m AppIntegrationPage) templ.Component {
 	pageURL := m.PageURL
 	if pageURL == "" {
-		pageURL = pathAppIntegration
+		pageURL = PathAppIntegration
 	}
 	switch {
 	case m.ClientCreated != nil:

@@ -34,14 +34,11 @@ type CertificateRow struct {
 	Fingerprint string // SHA-256, hex with colons
 }
 
-// Form field names of the identity provider dialog, also the keys of
-// IdPForm.Errors.
+// Form field names of the identity provider dialog that are not input of the
+// identity provider rules: the others are oauth.FieldIdPName,
+// FieldProviderName, FieldEntityID, FieldCertificates and FieldMetadata (the
+// pasted metadata XML), also the keys of IdPForm.Errors.
 const (
-	FieldIdPName      = "name"
-	FieldProviderName = "provider_name"
-	FieldEntityID     = "entity_id"
-	FieldCertificates = "certificates"
-	FieldMetadata     = "metadata"      // the pasted metadata XML
 	FieldMetadataFile = "metadata_file" // the uploaded metadata file
 	FieldAssertion    = "assertion"     // the Check an assertion input
 )

@@ -1,5 +1,7 @@
 // Package views renders the console's HTML with templ. Components take typed view
-// models and do no I/O; handlers in package web build the models.
+// models and do no I/O; handlers in package web build the models. Field names and
+// what each purpose's dialog shows come from package oauth (the client rules'
+// Field… names and its purpose table), the console's paths from this package.
 package views
 
 // Shell is what every signed-in page needs: the shell bar, the side navigation and
@@ -77,35 +79,21 @@ type Option struct {
 	Selected bool // checked / selected
 }
 
-// Form field names of the client dialog, also the keys of ClientForm.Errors.
+// Form field names of the client dialog that are not client input: the
+// others are the oauth.Field… names of the client rules, which are also the
+// keys of ClientForm.Errors. A lifetime field's unit select is the field's
+// name with "_unit" (token_lifetime_unit); redirect_uris is a textarea, one
+// URI per line; roles are checkboxes; expires_at is a date input, YYYY-MM-DD.
 const (
-	FieldName          = "name"
-	FieldPurpose       = "purpose"
-	FieldAccess        = "access"
-	FieldGrant         = "grant"
-	FieldTokenLifetime = "token_lifetime" // the value input; the unit select is "token_lifetime_unit"
-	FieldRequestID     = "request_id"
-
-	FieldRedirectURIs         = "redirect_uris"          // textarea, one URI per line
-	FieldRefreshTokenLifetime = "refresh_token_lifetime" // value; the unit select is "refresh_token_lifetime_unit"
-	FieldUserID               = "user_id"
-	FieldRoles                = "roles"      // checkboxes
-	FieldExpiresAt            = "expires_at" // date input, YYYY-MM-DD
+	FieldRequestID = "request_id"
 	// FieldContinue is the submit button that, without JavaScript, shows the
 	// fields of the purpose just chosen instead of creating the client.
 	FieldContinue = "continue"
 )
 
-// Purpose values, as the purpose radio buttons post them.
-const (
-	PurposeInteractive   = "interactive_usage"
-	PurposeAPIAccess     = "api_access"
-	PurposeTechnicalUser = "technical_user"
-)
-
 // FixedGrant is the one grant of a purpose whose grant cannot be chosen.
 type FixedGrant struct {
-	Purpose string // PurposeInteractive
+	Purpose string // store.PurposeInteractive
 	Value   string // authorization_code
 	Label   string // Authorization Code
 }
@@ -138,7 +126,7 @@ type ClientForm struct {
 	LifetimeUnits     []Option // seconds, minutes, hours, days
 	TokenLifetimeHint string   // "From 60 seconds to 1 day."
 
-	// Purpose is the selected purpose (PurposeAPIAccess, …). Only its fields
+	// Purpose is the selected purpose (store.PurposeAPIAccess, …). Only its fields
 	// are enabled and shown; the others are rendered hidden and disabled, so
 	// app.js can show them in place when another purpose is picked.
 	Purpose             string

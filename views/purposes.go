@@ -1,6 +1,10 @@
 package views
 
-import "github.com/a-h/templ"
+import (
+	"github.com/a-h/templ"
+
+	"github.com/appintegration/appintegration/oauth"
+)
 
 // showPurpose reports whether the fields of purpose are rendered: all of them
 // when adding (the unselected ones hidden), only the client's own when editing.
@@ -16,6 +20,13 @@ func purposeLabel(f *ClientForm, purpose string) string {
 		}
 	}
 	return purpose
+}
+
+// grantIsFixed reports whether the purpose of r has one grant, which is then
+// shown rather than chosen.
+func grantIsFixed(r oauth.PurposeRule) bool {
+	_, fixed := r.FixedGrant()
+	return fixed
 }
 
 // fixedGrantLabel and fixedGrantValue return the one grant of a purpose whose

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/appintegration/appintegration/oauth"
+	"github.com/appintegration/appintegration/store"
 	"github.com/appintegration/appintegration/views"
 )
 
@@ -11,19 +13,19 @@ import (
 // selected.
 func purposeForm() *views.ClientForm {
 	f := addForm()
-	f.Purpose = views.PurposeTechnicalUser
+	f.Purpose = string(store.PurposeTechnicalUser)
 	f.Purposes = []views.Option{
-		{Value: views.PurposeInteractive, Label: "Interactive Usage"},
-		{Value: views.PurposeAPIAccess, Label: "API Access"},
-		{Value: views.PurposeTechnicalUser, Label: "Technical User", Selected: true},
+		{Value: string(store.PurposeInteractive), Label: "Interactive Usage"},
+		{Value: string(store.PurposeAPIAccess), Label: "API Access"},
+		{Value: string(store.PurposeTechnicalUser), Label: "Technical User", Selected: true},
 	}
 	f.FixedGrants = []views.FixedGrant{
-		{Purpose: views.PurposeInteractive, Value: "authorization_code", Label: "Authorization Code"},
-		{Purpose: views.PurposeTechnicalUser, Value: "client_credentials", Label: "Client Credentials"},
+		{Purpose: string(store.PurposeInteractive), Value: "authorization_code", Label: "Authorization Code"},
+		{Purpose: string(store.PurposeTechnicalUser), Value: "client_credentials", Label: "Client Credentials"},
 	}
 	f.LifetimeRules = []views.LifetimeRule{
-		{Purpose: views.PurposeAPIAccess, Hint: "From 60 seconds to 1 day.", DefaultValue: "1", DefaultUnit: "hours"},
-		{Purpose: views.PurposeTechnicalUser, Hint: "From 1 hour to 1 day.", DefaultValue: "1", DefaultUnit: "days"},
+		{Purpose: string(store.PurposeAPIAccess), Hint: "From 60 seconds to 1 day.", DefaultValue: "1", DefaultUnit: "hours"},
+		{Purpose: string(store.PurposeTechnicalUser), Hint: "From 1 hour to 1 day.", DefaultValue: "1", DefaultUnit: "days"},
 	}
 	f.RefreshLifetime, f.RefreshLifetimeUnit, f.RefreshUnits = "30", "days", f.LifetimeUnits
 	f.RefreshHint = "From 60 seconds to 180 days."
@@ -38,7 +40,7 @@ func TestAddDialogPurposeFields(t *testing.T) {
 	m.ClientForm = purposeForm()
 	doc := renderPage(t, m) // unique ids and labels across every purpose's fields
 	for purpose, enabled := range map[string]bool{
-		views.PurposeInteractive: false, views.PurposeAPIAccess: false, views.PurposeTechnicalUser: true,
+		string(store.PurposeInteractive): false, string(store.PurposeAPIAccess): false, string(store.PurposeTechnicalUser): true,
 	} {
 		g := one(t, doc, `[data-purpose-fields="`+purpose+`"]`)
 		_, hidden := g.Attr("hidden")
@@ -79,10 +81,10 @@ func TestEditTechnicalUserExpired(t *testing.T) {
 	m := page()
 	f := purposeForm()
 	f.Editing, f.Title, f.Submit, f.RequestID, f.ClientID = true, "Edit OAuth Client", "Save", "", "sb-1"
-	f.Purposes = []views.Option{{Value: views.PurposeTechnicalUser, Label: "Technical User", Selected: true}}
+	f.Purposes = []views.Option{{Value: string(store.PurposeTechnicalUser), Label: "Technical User", Selected: true}}
 	f.LifetimeRules = nil
 	f.UserID, f.ExpiredOn = "ETL_USER", "2026-11-01"
-	f.Errors = map[string]string{views.FieldExpiresAt: "Choose a date from 2026-12-02 to 2046-11-25."}
+	f.Errors = map[string]string{oauth.FieldExpiresAt: "Choose a date from 2026-12-02 to 2046-11-25."}
 	m.ClientForm = f
 	doc := renderPage(t, m)
 	if doc.Find(`[data-purpose-fields]`).Length() != 1 || doc.Find(`input[name="user_id"]`).Length() != 0 {

@@ -3,9 +3,6 @@ package views
 // TabUsers is the Users tab of System › Administration.
 const TabUsers = "users"
 
-// pathUsers is the Users page; package web registers the route.
-const pathUsers = "/admin/users"
-
 // UsersPage is System › Administration › Users: the users provisioning
 // clients created, read-only, with a server-side search and paging.
 type UsersPage struct {

@@ -9,6 +9,8 @@ import (
 	"github.com/PuerkitoBio/goquery"
 	"github.com/a-h/templ"
 
+	"github.com/appintegration/appintegration/oauth"
+	"github.com/appintegration/appintegration/store"
 	"github.com/appintegration/appintegration/views"
 )
 
@@ -132,7 +134,7 @@ func addForm() *views.ClientForm {
 		Action:    "/admin/app-integration/clients",
 		Submit:    "Add",
 		RequestID: "req-42",
-		Purpose:   views.PurposeAPIAccess,
+		Purpose:   string(store.PurposeAPIAccess),
 		Purposes: []views.Option{
 			{Value: "api_access", Label: "API Access", Selected: true},
 		},
@@ -164,9 +166,9 @@ func addFormWithErrors() *views.ClientForm {
 	f.LifetimeUnits[1].Selected = false
 	f.LifetimeUnits[3].Selected = true
 	f.Errors = map[string]string{
-		views.FieldName:          "Enter a name.",
-		views.FieldAccess:        "Select at least one access.",
-		views.FieldTokenLifetime: "Enter a lifetime from 60 seconds to 1 day.",
+		oauth.FieldName:          "Enter a name.",
+		oauth.FieldAccess:        "Select at least one access.",
+		oauth.FieldTokenLifetime: "Enter a lifetime from 60 seconds to 1 day.",
 	}
 	return f
 }
@@ -770,7 +772,7 @@ func TestUserTextIsEscaped(t *testing.T) {
 	m = page()
 	f := addForm()
 	f.Name = `"><script>alert(1)</script>`
-	f.Errors = map[string]string{views.FieldName: evil}
+	f.Errors = map[string]string{oauth.FieldName: evil}
 	f.FormError = evil
 	m.ClientForm = f
 	doc, _ = render(t, views.AppIntegrationPageView(m))

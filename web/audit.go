@@ -12,7 +12,7 @@ import (
 )
 
 const (
-	pathAuditLog = "/admin/audit-log"
+	pathAuditLog = views.PathAuditLog
 	// auditPageSize is how many matching events the Audit Log tab shows; the
 	// text filter searches the newest auditScan events.
 	auditPageSize = 200
@@ -21,8 +21,8 @@ const (
 
 func (s *Server) auditLog(c echo.Context) error {
 	ctx := c.Request().Context()
-	action := strings.TrimSpace(c.QueryParam("action"))
-	query := strings.TrimSpace(c.QueryParam("q"))
+	action := strings.TrimSpace(c.QueryParam(views.FieldAuditAction))
+	query := strings.TrimSpace(c.QueryParam(views.FieldSearch))
 	sh, err := s.shell(c, "Audit Log")
 	if err != nil {
 		return err

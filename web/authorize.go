@@ -33,7 +33,7 @@ func (s *Server) authorize(c echo.Context) error {
 	}
 	u, err := s.currentUser(c)
 	if errors.Is(err, errSignedOut) {
-		return c.Redirect(http.StatusFound, pathLogin+"?next="+url.QueryEscape(c.Request().URL.RequestURI()))
+		return c.Redirect(http.StatusFound, pathLogin+"?"+views.FieldNext+"="+url.QueryEscape(c.Request().URL.RequestURI()))
 	}
 	if err != nil {
 		return err

@@ -14,7 +14,7 @@ import (
 	"github.com/chromedp/chromedp/kb"
 	"golang.org/x/oauth2/clientcredentials"
 
-	"github.com/appintegration/appintegration/oauth"
+	"github.com/appintegration/appintegration/oauth/oauthtest"
 )
 
 // newBrowser starts Debian's headless Chromium with a fresh profile. Without
@@ -140,7 +140,7 @@ func TestBrowserAddAPIAccessClient(t *testing.T) {
 
 	clientID := copyFrom(t, ctx, "created-client-id")
 	secret := copyFrom(t, ctx, "created-secret")
-	if !strings.HasPrefix(clientID, "sb-") || !oauth.LooksLikeSecret(secret) {
+	if !strings.HasPrefix(clientID, "sb-") || !oauthtest.LooksLikeSecret(secret) {
 		t.Fatalf("copied client ID %q and secret %q", clientID, secret)
 	}
 	tokenURL := copyFrom(t, ctx, "handover-token-url")
@@ -208,7 +208,7 @@ func TestBrowserValidationAndKeyboard(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Escape does not close the dialog: %v", err)
 	}
-	if clients, _ := ts.Store.ListClients(context.Background()); len(clients) != 0 {
+	if clients := ts.clients(t); len(clients) != 0 {
 		t.Errorf("an invalid form created a client")
 	}
 }

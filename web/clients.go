@@ -17,13 +17,8 @@ import (
 	"github.com/appintegration/appintegration/views"
 )
 
-// Display text of stored values.
+// Display text of stored values; purposes have theirs in oauth.PurposeRules.
 var (
-	purposeLabels = map[store.Purpose]string{
-		store.PurposeAPIAccess:     "API Access",
-		store.PurposeInteractive:   "Interactive Usage",
-		store.PurposeTechnicalUser: "Technical User",
-	}
 	grantLabels = map[store.Grant]string{
 		store.GrantClientCredentials: "Client Credentials",
 		store.GrantSAML2Bearer:       "SAML2.0 Bearer",
@@ -62,13 +57,16 @@ func (s *Server) appIntegrationPage(c echo.Context, title string) (views.AppInte
 		return views.AppIntegrationPage{}, err
 	}
 	u := s.svc.URLs()
+	urlRow := func(n oauth.URLName, testID string) views.URLRow {
+		return views.URLRow{Label: n.Label(), Value: u.Get(n), TestID: testID}
+	}
 	page := views.AppIntegrationPage{
 		Shell: sh,
 		URLs: []views.URLRow{
-			{Label: "Authorization URL", Value: u.AuthorizationURL, TestID: "url-authorization"},
-			{Label: "Token URL", Value: u.TokenURL, TestID: "url-token"},
-			{Label: "OAuth2SAML Token URL", Value: u.SAML2TokenURL, TestID: "url-saml2-token"},
-			{Label: "OAuth2SAML Audience", Value: u.SAML2Audience, TestID: "url-saml2-audience"},
+			urlRow(oauth.URLAuthorization, "url-authorization"),
+			urlRow(oauth.URLToken, "url-token"),
+			urlRow(oauth.URLSAML2Token, "url-saml2-token"),
+			urlRow(oauth.URLSAML2Audience, "url-saml2-audience"),
 		},
 		ClientsPager: pager,
 		AddClientURL: pathClients + "/new",
@@ -77,7 +75,8 @@ func (s *Server) appIntegrationPage(c echo.Context, title string) (views.AppInte
 	now := s.svc.Now()
 	for _, cl := range clients {
 		status, expired := "Active", false
-		if cl.Purpose == store.PurposeTechnicalUser {
+		rule, _ := oauth.LookupPurpose(cl.Purpose)
+		if rule.Expires {
 			expired = oauth.IsExpired(cl, now)
 			status = "Expires " + oauth.ExpiryDate(cl.ExpiresAt)
 			if expired {
@@ -87,7 +86,7 @@ func (s *Server) appIntegrationPage(c echo.Context, title string) (views.AppInte
 		page.Clients = append(page.Clients, views.ClientRow{
 			ID:            cl.ID,
 			Name:          cl.Name,
-			Purpose:       purposeLabels[cl.Purpose],
+			Purpose:       rule.Label,
 			Grant:         grantLabels[cl.Grant],
 			TokenLifetime: oauth.HumanDuration(cl.TokenLifetime),
 			Status:        status,
@@ -128,34 +127,34 @@ type clientForm struct {
 func readClientForm(c echo.Context) clientForm {
 	r := c.Request()
 	return clientForm{
-		name:            r.PostFormValue(views.FieldName),
-		purpose:         r.PostFormValue(views.FieldPurpose),
-		grant:           r.PostFormValue(views.FieldGrant),
-		access:          r.PostForm[views.FieldAccess],
-		lifetime:        strings.TrimSpace(r.PostFormValue(views.FieldTokenLifetime)),
-		unit:            r.PostFormValue(views.FieldTokenLifetime + "_unit"),
-		redirectURIs:    r.PostFormValue(views.FieldRedirectURIs),
-		refreshLifetime: strings.TrimSpace(r.PostFormValue(views.FieldRefreshTokenLifetime)),
-		refUnit:         r.PostFormValue(views.FieldRefreshTokenLifetime + "_unit"),
-		userID:          strings.TrimSpace(r.PostFormValue(views.FieldUserID)),
-		roles:           r.PostForm[views.FieldRoles],
-		expires:         strings.TrimSpace(r.PostFormValue(views.FieldExpiresAt)),
+		name:            r.PostFormValue(oauth.FieldName),
+		purpose:         r.PostFormValue(oauth.FieldPurpose),
+		grant:           r.PostFormValue(oauth.FieldGrant),
+		access:          r.PostForm[oauth.FieldAccess],
+		lifetime:        strings.TrimSpace(r.PostFormValue(oauth.FieldTokenLifetime)),
+		unit:            r.PostFormValue(oauth.FieldTokenLifetime + "_unit"),
+		redirectURIs:    r.PostFormValue(oauth.FieldRedirectURIs),
+		refreshLifetime: strings.TrimSpace(r.PostFormValue(oauth.FieldRefreshTokenLifetime)),
+		refUnit:         r.PostFormValue(oauth.FieldRefreshTokenLifetime + "_unit"),
+		userID:          strings.TrimSpace(r.PostFormValue(oauth.FieldUserID)),
+		roles:           r.PostForm[oauth.FieldRoles],
+		expires:         strings.TrimSpace(r.PostFormValue(oauth.FieldExpiresAt)),
 		requestID:       r.PostFormValue(views.FieldRequestID),
 		cont:            r.PostFormValue(views.FieldContinue) != "",
 	}
 }
 
 // parseLifetime parses a number and a unit field; the message says what is
-// wrong. Numbers far beyond max are refused before they can overflow.
-func parseLifetime(value, unit string, lo, hi time.Duration) (time.Duration, string) {
+// wrong. Numbers far beyond the maximum are refused before they can overflow.
+func parseLifetime(value, unit string, l oauth.Lifetimes) (time.Duration, string) {
 	n, err := strconv.ParseInt(value, 10, 64)
 	if err != nil || n <= 0 {
 		return 0, "Enter a whole number greater than 0."
 	}
 	for _, u := range lifetimeUnits {
 		if u.value == unit {
-			if n > int64(hi/u.d)*2 {
-				return 0, fmt.Sprintf("Enter a lifetime from %s to %s.", oauth.HumanDuration(lo), oauth.HumanDuration(hi))
+			if n > int64(l.Max/u.d)*2 {
+				return 0, "Enter a lifetime " + rangeText(l) + "."
 			}
 			return time.Duration(n) * u.d, ""
 		}
@@ -171,27 +170,34 @@ type parsed struct {
 	errs              map[string]string
 }
 
+// purposeRule returns the rule of purpose p, or of the default purpose when p
+// is unknown (the service then reports the purpose).
+func purposeRule(p store.Purpose) oauth.PurposeRule {
+	if r, ok := oauth.LookupPurpose(p); ok {
+		return r
+	}
+	r, _ := oauth.LookupPurpose(oauth.DefaultPurpose)
+	return r
+}
+
 // parse reads the fields of purpose p; editing is the stored client when
 // editing (an unchanged Expiry Date keeps its exact stored time).
 func (f clientForm) parse(p store.Purpose, editing *store.Client) parsed {
 	out := parsed{errs: map[string]string{}}
-	lo, hi, _ := oauth.TokenLifetimeBounds(p)
+	rule := purposeRule(p)
 	var msg string
-	if out.lifetime, msg = parseLifetime(f.lifetime, f.unit, lo, hi); msg != "" {
+	if out.lifetime, msg = parseLifetime(f.lifetime, f.unit, rule.TokenLifetime); msg != "" {
 		out.errs[oauth.FieldTokenLifetime] = msg
 	}
-	switch p {
-	case store.PurposeInteractive:
-		if out.refresh, msg = parseLifetime(f.refreshLifetime, f.refUnit, oauth.MinRefreshTokenLifetime, oauth.MaxRefreshTokenLifetime); msg != "" {
+	if rule.Has(oauth.FieldRefreshTokenLifetime) {
+		if out.refresh, msg = parseLifetime(f.refreshLifetime, f.refUnit, rule.RefreshTokenLifetime); msg != "" {
 			out.errs[oauth.FieldRefreshTokenLifetime] = msg
 		}
-	case store.PurposeTechnicalUser:
+	}
+	if rule.Has(oauth.FieldExpiresAt) {
 		if editing != nil && f.expires == oauth.ExpiryDate(editing.ExpiresAt) {
 			out.expiresAt = editing.ExpiresAt
-			break
-		}
-		day, err := time.Parse(time.DateOnly, f.expires)
-		if err != nil {
+		} else if day, err := time.Parse(time.DateOnly, f.expires); err != nil {
 			out.errs[oauth.FieldExpiresAt] = "Enter a date as YYYY-MM-DD."
 		} else {
 			out.expiresAt = oauth.ExpiresAtEndOf(day)
@@ -212,8 +218,13 @@ func splitLines(s string) []string {
 }
 
 // rangeHint is the hint under a lifetime field: "From 60 seconds to 1 day."
-func rangeHint(lo, hi time.Duration) string {
-	return fmt.Sprintf("From %s to %s.", oauth.HumanDuration(lo), oauth.HumanDuration(hi))
+func rangeHint(l oauth.Lifetimes) string {
+	return fmt.Sprintf("From %s to %s.", oauth.HumanDuration(l.Min), oauth.HumanDuration(l.Max))
+}
+
+// rangeText is "from 60 seconds to 1 day".
+func rangeText(l oauth.Lifetimes) string {
+	return fmt.Sprintf("from %s to %s", oauth.HumanDuration(l.Min), oauth.HumanDuration(l.Max))
 }
 
 // lifetimeFields writes d in the largest unit that holds it exactly.
@@ -240,16 +251,17 @@ func unitOptions(selected string) []views.Option {
 // every purpose's defaults, so that switching purposes (with or without
 // JavaScript) finds them filled in.
 func defaultClientForm(p store.Purpose, now time.Time) clientForm {
-	_, _, def := oauth.TokenLifetimeBounds(p)
-	value, unit := lifetimeFields(def)
-	rv, ru := lifetimeFields(oauth.DefaultRefreshTokenLifetime)
+	rule := purposeRule(p)
+	value, unit := lifetimeFields(rule.TokenLifetime.Default)
 	_, _, exp := oauth.ExpiryBounds(now)
 	f := clientForm{
 		purpose: string(p), access: []string{store.AccessUserProvisioning}, lifetime: value, unit: unit,
-		refreshLifetime: rv, refUnit: ru, expires: exp.Format(time.DateOnly), requestID: newToken(),
+		expires: exp.Format(time.DateOnly), requestID: newToken(), grant: string(rule.Grants[0]),
 	}
-	if gs := oauth.GrantsFor(p); len(gs) > 0 {
-		f.grant = string(gs[0])
+	for _, r := range oauth.PurposeRules() {
+		if r.Has(oauth.FieldRefreshTokenLifetime) {
+			f.refreshLifetime, f.refUnit = lifetimeFields(r.RefreshTokenLifetime.Default)
+		}
 	}
 	return f
 }
@@ -259,21 +271,19 @@ func defaultClientForm(p store.Purpose, now time.Time) clientForm {
 func (s *Server) clientFormView(f clientForm, editing *store.Client, catalog []store.Role, errs map[string]string) *views.ClientForm {
 	now := s.svc.Now()
 	purpose := store.Purpose(f.purpose)
-	if !slices.Contains(oauth.Purposes, purpose) {
-		purpose = store.PurposeAPIAccess
+	if _, ok := oauth.LookupPurpose(purpose); !ok {
+		purpose = oauth.DefaultPurpose
 	}
 	grant := store.Grant(f.grant)
-	lo, hi, _ := oauth.TokenLifetimeBounds(purpose)
 	first, last, _ := oauth.ExpiryBounds(now)
 	v := &views.ClientForm{
 		Title: "Add a New OAuth Client", Action: pathClients, Submit: "Add",
 		RequestID: f.requestID, Name: f.name,
 		TokenLifetime: f.lifetime, TokenLifetimeUnit: f.unit,
-		TokenLifetimeHint: rangeHint(lo, hi),
+		TokenLifetimeHint: rangeHint(purposeRule(purpose).TokenLifetime),
 		RedirectURIs:      f.redirectURIs,
 		RefreshLifetime:   f.refreshLifetime, RefreshLifetimeUnit: f.refUnit,
 		RefreshUnits:  unitOptions(f.refUnit),
-		RefreshHint:   rangeHint(oauth.MinRefreshTokenLifetime, oauth.MaxRefreshTokenLifetime),
 		UserID:        f.userID,
 		UserIDPattern: oauth.UserIDPattern,
 		ExpiresAt:     f.expires,
@@ -291,34 +301,40 @@ func (s *Server) clientFormView(f clientForm, editing *store.Client, catalog []s
 		}
 	}
 	v.Purpose = string(purpose)
-	for _, p := range oauth.Purposes {
+	for _, r := range oauth.PurposeRules() {
+		p := r.Purpose
 		if !v.Editing || p == purpose {
-			v.Purposes = append(v.Purposes, views.Option{Value: string(p), Label: purposeLabels[p], Selected: p == purpose})
+			v.Purposes = append(v.Purposes, views.Option{Value: string(p), Label: r.Label, Selected: p == purpose})
 		}
-		if gs := oauth.GrantsFor(p); len(gs) == 1 {
-			v.FixedGrants = append(v.FixedGrants, views.FixedGrant{Purpose: string(p), Value: string(gs[0]), Label: grantLabels[gs[0]]})
+		if g, fixed := r.FixedGrant(); fixed {
+			v.FixedGrants = append(v.FixedGrants, views.FixedGrant{Purpose: string(p), Value: string(g), Label: grantLabels[g]})
+		} else {
+			// The purpose whose grant is chosen (API Access): its grant
+			// radio group, with the stored or submitted grant selected, else
+			// the default, selected once the purpose is picked.
+			chosen := grant
+			if !r.Allows(chosen) {
+				chosen = r.Grants[0]
+			}
+			for _, g := range r.Grants {
+				if !v.Editing || g == chosen {
+					v.Grants = append(v.Grants, views.Option{Value: string(g), Label: grantLabels[g], Selected: g == chosen})
+				}
+			}
+		}
+		if r.Has(oauth.FieldRefreshTokenLifetime) {
+			v.RefreshHint = rangeHint(r.RefreshTokenLifetime)
 		}
 		if !v.Editing {
-			plo, phi, pdef := oauth.TokenLifetimeBounds(p)
-			dv, du := lifetimeFields(pdef)
+			dv, du := lifetimeFields(r.TokenLifetime.Default)
 			v.LifetimeRules = append(v.LifetimeRules, views.LifetimeRule{
 				Purpose: string(p), DefaultValue: dv, DefaultUnit: du,
-				Hint: rangeHint(plo, phi),
+				Hint: rangeHint(r.TokenLifetime),
 			})
 		}
 	}
-	for _, a := range oauth.AccessValues {
+	for _, a := range oauth.AccessValues() {
 		v.Access = append(v.Access, views.Option{Value: a, Label: accessLabels[a], Selected: slices.Contains(f.access, a)})
-	}
-	apiGrants := oauth.GrantsFor(store.PurposeAPIAccess)
-	apiGrant := grant
-	if !slices.Contains(apiGrants, apiGrant) {
-		apiGrant = apiGrants[0] // selected once API Access is picked
-	}
-	for _, g := range apiGrants {
-		if !v.Editing || g == apiGrant {
-			v.Grants = append(v.Grants, views.Option{Value: string(g), Label: grantLabels[g], Selected: g == apiGrant})
-		}
 	}
 	for _, r := range catalog {
 		v.Roles = append(v.Roles, views.Option{Value: r.Value, Label: r.Display, Selected: slices.Contains(f.roles, r.Value)})
@@ -328,9 +344,9 @@ func (s *Server) clientFormView(f clientForm, editing *store.Client, catalog []s
 }
 
 func (s *Server) newClient(c echo.Context) error {
-	p := store.Purpose(c.QueryParam(views.FieldPurpose))
-	if !slices.Contains(oauth.Purposes, p) {
-		p = store.PurposeAPIAccess
+	p := store.Purpose(c.QueryParam(oauth.FieldPurpose))
+	if _, ok := oauth.LookupPurpose(p); !ok {
+		p = oauth.DefaultPurpose
 	}
 	return s.renderClientDialog(c, http.StatusOK, defaultClientForm(p, s.svc.Now()), nil, nil, "")
 }
@@ -367,7 +383,7 @@ func (s *Server) createClient(c echo.Context) error {
 		if f.expires == "" {
 			f.expires = def.expires
 		}
-		if oauth.GrantsFor(purpose) != nil && !slices.Contains(oauth.GrantsFor(purpose), store.Grant(f.grant)) {
+		if r, ok := oauth.LookupPurpose(purpose); ok && !r.Allows(store.Grant(f.grant)) {
 			f.grant = def.grant
 		}
 		return s.renderClientDialog(c, http.StatusOK, f, nil, nil, "")
@@ -407,9 +423,8 @@ func (s *Server) createClient(c echo.Context) error {
 // purposeLifetimeTouched reports whether the token lifetime differs from the
 // defaults of every purpose, i.e. the administrator typed one.
 func (f clientForm) purposeLifetimeTouched() bool {
-	for _, p := range oauth.Purposes {
-		_, _, def := oauth.TokenLifetimeBounds(p)
-		if v, u := lifetimeFields(def); v == f.lifetime && u == f.unit {
+	for _, r := range oauth.PurposeRules() {
+		if v, u := lifetimeFields(r.TokenLifetime.Default); v == f.lifetime && u == f.unit {
 			return false
 		}
 	}
@@ -433,17 +448,13 @@ func (s *Server) renderSecret(c echo.Context, title string, cl store.Client, sec
 // handover lists the URLs an integrator needs besides the client ID and secret.
 func (s *Server) handover(cl store.Client) []views.URLRow {
 	u := s.svc.URLs()
-	if cl.Grant == store.GrantSAML2Bearer {
-		return []views.URLRow{
-			{Label: "OAuth2SAML Token URL", Value: u.SAML2TokenURL, TestID: "handover-saml2-token-url"},
-			{Label: "OAuth2SAML Audience", Value: u.SAML2Audience, TestID: "handover-saml2-audience"},
-		}
-	}
+	rule, _ := oauth.LookupPurpose(cl.Purpose)
 	rows := []views.URLRow{}
-	if cl.Purpose != store.PurposeTechnicalUser {
-		rows = append(rows, views.URLRow{Label: "Authorization URL", Value: u.AuthorizationURL, TestID: "handover-authorization-url"})
+	for _, n := range rule.HandoverFor(cl.Grant) {
+		// data-testid "handover-token-url", "handover-saml2-audience", …
+		rows = append(rows, views.URLRow{Label: n.Label(), Value: u.Get(n), TestID: "handover-" + strings.ReplaceAll(string(n), "_", "-")})
 	}
-	return append(rows, views.URLRow{Label: "Token URL", Value: u.TokenURL, TestID: "handover-token-url"})
+	return rows
 }
 
 // loadClient returns the client named in the path, or a 404 page.
@@ -472,16 +483,21 @@ func (s *Server) editClient(c echo.Context) error {
 func (s *Server) storedClientForm(c echo.Context, cl store.Client) (clientForm, error) {
 	value, unit := lifetimeFields(cl.TokenLifetime)
 	f := clientForm{name: cl.Name, purpose: string(cl.Purpose), grant: string(cl.Grant), access: cl.Access, lifetime: value, unit: unit}
-	switch cl.Purpose {
-	case store.PurposeInteractive:
+	rule, _ := oauth.LookupPurpose(cl.Purpose)
+	if rule.Has(oauth.FieldRedirectURIs) {
 		f.redirectURIs = strings.Join(cl.RedirectURIs, "\n")
+	}
+	if rule.Has(oauth.FieldRefreshTokenLifetime) {
 		f.refreshLifetime, f.refUnit = lifetimeFields(cl.RefreshTokenLifetime)
-	case store.PurposeTechnicalUser:
+	}
+	if rule.OwnUser {
 		u, err := s.store.GetUser(c.Request().Context(), cl.UserID)
 		if err != nil && !errors.Is(err, store.ErrNotFound) {
 			return f, err
 		}
 		f.userID, f.roles = u.UserName, u.Roles
+	}
+	if rule.Has(oauth.FieldExpiresAt) {
 		f.expires = oauth.ExpiryDate(cl.ExpiresAt)
 		if now := s.svc.Now(); oauth.IsExpired(cl, now) {
 			_, _, def := oauth.ExpiryBounds(now)

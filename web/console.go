@@ -15,11 +15,11 @@ import (
 	"github.com/appintegration/appintegration/views"
 )
 
-// Console paths.
+// Console paths; those the views link to are written in package views.
 const (
-	pathLogin          = "/login"
-	pathLogout         = "/logout"
-	pathAppIntegration = "/admin/app-integration"
+	pathLogin          = views.PathLogin
+	pathLogout         = views.PathLogout
+	pathAppIntegration = views.PathAppIntegration
 	pathClients        = pathAppIntegration + "/clients"
 )
 
@@ -46,7 +46,7 @@ func (s *Server) registerConsoleRoutes(e *echo.Echo) {
 }
 
 func (s *Server) loginPage(c echo.Context) error {
-	next := safeNext(c.QueryParam("next"))
+	next := safeNext(c.QueryParam(views.FieldNext))
 	if u, err := s.currentUser(c); err == nil && oauth.IsAdministrator(u) {
 		return c.Redirect(http.StatusSeeOther, next)
 	}
@@ -60,8 +60,8 @@ func (s *Server) loginPage(c echo.Context) error {
 
 func (s *Server) login(c echo.Context) error {
 	ctx := c.Request().Context()
-	userName := strings.TrimSpace(c.FormValue("username"))
-	next := safeNext(c.FormValue("next"))
+	userName := strings.TrimSpace(c.FormValue(views.FieldUserName))
+	next := safeNext(c.FormValue(views.FieldNext))
 	ip := c.RealIP()
 	if wait, blocked := s.limits.loginBlocked(userName, ip); blocked {
 		s.metrics.logins.WithLabelValues("rate_limited").Inc()
@@ -70,7 +70,7 @@ func (s *Server) login(c echo.Context) error {
 		return s.renderLogin(c, http.StatusTooManyRequests, userName, next,
 			fmt.Sprintf("Too many failed sign-ins. Wait %d seconds, then try again.", secs))
 	}
-	u, err := s.svc.Authenticate(ctx, userName, c.FormValue("password"))
+	u, err := s.svc.Authenticate(ctx, userName, c.FormValue(views.FieldPassword))
 	if errors.Is(err, oauth.ErrBadLogin) {
 		s.limits.loginFailed(userName, ip)
 		s.metrics.logins.WithLabelValues("failure").Inc()
@@ -83,8 +83,8 @@ func (s *Server) login(c echo.Context) error {
 	s.metrics.logins.WithLabelValues("success").Inc()
 	sess := s.session(c)
 	sess.Values[keyUserID] = u.ID
-	sess.Values[keyAuthAt] = time.Now().Unix()
-	sess.Values[keyCSRF] = newToken() // a new token for the signed-in session
+	sess.Values[keyAuthAt] = time.Now().Unix() // wall clock: see currentUser
+	sess.Values[keyCSRF] = newToken()          // a new token for the signed-in session
 	if err := s.saveSession(c); err != nil {
 		return err
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/PuerkitoBio/goquery"
 
 	"github.com/appintegration/appintegration/oauth"
+	"github.com/appintegration/appintegration/oauth/oauthtest"
 	"github.com/appintegration/appintegration/store"
 )
 
@@ -64,8 +65,11 @@ func TestLoginRequiredAndSignInOut(t *testing.T) {
 
 func TestNonAdministratorGets403(t *testing.T) {
 	ts := newTestServer(t)
-	hash, _ := oauth.HashPassword("viewer-password")
-	err := ts.Store.CreateUser(context.Background(), store.User{
+	hash, err := oauth.HashPassword("viewer-password")
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = ts.Store.CreateUser(context.Background(), store.User{
 		ID: "u-viewer", UserName: "VIEWER", Active: true, Roles: []string{store.RoleViewer},
 		PasswordHash: hash, Emails: []store.Email{{Value: "v@example.com", Primary: true}},
 		CreatedAt: time.Now(), UpdatedAt: time.Now(),
@@ -83,7 +87,7 @@ func TestNonAdministratorGets403(t *testing.T) {
 	if resp.StatusCode != http.StatusForbidden {
 		t.Errorf("viewer creating a client: %d", resp.StatusCode)
 	}
-	if clients, _ := ts.Store.ListClients(context.Background()); len(clients) != 0 {
+	if clients := ts.clients(t); len(clients) != 0 {
 		t.Errorf("viewer created a client")
 	}
 }
@@ -118,7 +122,7 @@ func TestCSRFRequired(t *testing.T) {
 	if resp.StatusCode != http.StatusForbidden {
 		t.Errorf("sign-in without CSRF token: %d", resp.StatusCode)
 	}
-	if clients, _ := ts.Store.ListClients(context.Background()); len(clients) != 0 {
+	if clients := ts.clients(t); len(clients) != 0 {
 		t.Errorf("a client was created without a valid CSRF token")
 	}
 }
@@ -141,7 +145,7 @@ func TestAddClientShowsSecretOnce(t *testing.T) {
 	}
 	secret := valueOf(doc, "created-secret")
 	clientID := valueOf(doc, "created-client-id")
-	if !oauth.LooksLikeSecret(secret) || !strings.HasPrefix(clientID, "sb-") {
+	if !oauthtest.LooksLikeSecret(secret) || !strings.HasPrefix(clientID, "sb-") {
 		t.Fatalf("created dialog: id %q secret %q", clientID, secret)
 	}
 	if !strings.Contains(doc.Text(), "cannot be shown again") {
@@ -230,7 +234,7 @@ func TestAddClientValidation(t *testing.T) {
 			}
 		})
 	}
-	if clients, _ := ts.Store.ListClients(context.Background()); len(clients) != 0 {
+	if clients := ts.clients(t); len(clients) != 0 {
 		t.Errorf("invalid forms created %d clients", len(clients))
 	}
 	// Several errors at once are all shown.
@@ -286,7 +290,10 @@ func TestEditAndDeleteClient(t *testing.T) {
 	if resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("save: %d %s", resp.StatusCode, doc.Text())
 	}
-	got, _ := ts.Store.GetClient(context.Background(), c.ID)
+	got, err := ts.Store.GetClient(context.Background(), c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if got.Name != "After" || got.TokenLifetime != 2*time.Hour || len(got.Access) != 1 || got.Grant != store.GrantClientCredentials || got.Purpose != store.PurposeAPIAccess {
 		t.Errorf("after edit: %+v", got)
 	}

@@ -91,7 +91,7 @@ func newTestServer(t testing.TB, opts ...func(*testOptions)) *testServer {
 	if _, err := svc.BootstrapAdmin(ctx, adminPassword); err != nil {
 		t.Fatal(err)
 	}
-	h, err := web.New(ctx, web.Config{Service: svc, Store: st, BaseURL: baseURL, Logger: log, Now: o.now, TrustedProxies: o.proxies})
+	h, err := web.New(ctx, web.Config{Service: svc, Store: st, BaseURL: baseURL, Logger: log, TrustedProxies: o.proxies})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,6 +101,37 @@ func newTestServer(t testing.TB, opts ...func(*testOptions)) *testServer {
 	metricsSrv := httptest.NewServer(h.MetricsHandler())
 	t.Cleanup(metricsSrv.Close)
 	return &testServer{URL: baseURL, MetricsURL: metricsSrv.URL, Store: st, Svc: svc, Log: logs, DBPath: dbPath}
+}
+
+// clients returns every stored client; a store failure fails the test, so
+// that "nothing was created" is never concluded from an error.
+func (ts *testServer) clients(t testing.TB) []store.Client {
+	t.Helper()
+	cs, err := ts.Store.ListClients(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cs
+}
+
+// idps returns every stored identity provider, failing the test on a store error.
+func (ts *testServer) idps(t testing.TB) []store.IdentityProvider {
+	t.Helper()
+	ps, err := ts.Store.ListIdentityProviders(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ps
+}
+
+// audit returns the audit events f selects, failing the test on a store error.
+func (ts *testServer) audit(t testing.TB, f store.AuditFilter) []store.AuditEvent {
+	t.Helper()
+	es, err := ts.Store.ListAudit(context.Background(), f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return es
 }
 
 // createClient creates an API Access client through the service.

@@ -52,7 +52,7 @@ func (s *Server) idpSection(ctx context.Context) (views.IdPSection, error) {
 		return views.IdPSection{}, err
 	}
 	sec := views.IdPSection{AddURL: pathIdPs + "/new", CheckURL: pathIdPCheck}
-	now := time.Now()
+	now := s.svc.Now()
 	for _, p := range idps {
 		row := views.IdPRow{
 			ID: p.ID, Name: p.Name, ProviderName: p.ProviderName, EntityID: p.EntityID,
@@ -105,10 +105,10 @@ func idpFormView(f oauth.IdPInput, editing *store.IdentityProvider, errs map[str
 func readIdPForm(c echo.Context) oauth.IdPInput {
 	r := c.Request()
 	return oauth.IdPInput{
-		Name:         r.PostFormValue(views.FieldIdPName),
-		ProviderName: r.PostFormValue(views.FieldProviderName),
-		EntityID:     r.PostFormValue(views.FieldEntityID),
-		Certificates: []byte(r.PostFormValue(views.FieldCertificates)),
+		Name:         r.PostFormValue(oauth.FieldIdPName),
+		ProviderName: r.PostFormValue(oauth.FieldProviderName),
+		EntityID:     r.PostFormValue(oauth.FieldEntityID),
+		Certificates: []byte(r.PostFormValue(oauth.FieldCertificates)),
 	}
 }
 
@@ -208,9 +208,9 @@ func (s *Server) importIdPMetadata(c echo.Context) error {
 				Certificates: []byte(oauth.EncodeCertificatesPEM(editing.Certificates))}
 		}
 		return s.renderIdPPage(c, http.StatusUnprocessableEntity, title, func(sec *views.IdPSection) {
-			sec.Form = idpFormView(in, editing, map[string]string{views.FieldMetadata: problem})
+			sec.Form = idpFormView(in, editing, map[string]string{oauth.FieldMetadata: problem})
 			if len(data) <= oauth.MaxMetadataSize && c.Request().MultipartForm != nil {
-				sec.Form.Metadata = c.Request().PostFormValue(views.FieldMetadata)
+				sec.Form.Metadata = c.Request().PostFormValue(oauth.FieldMetadata)
 			}
 		})
 	}
@@ -240,7 +240,7 @@ func readMetadataUpload(c echo.Context) ([]byte, string) {
 	r := c.Request()
 	if err := r.ParseMultipartForm(maxMetadataUpload); err != nil {
 		if strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded") {
-			if text := r.PostFormValue(views.FieldMetadata); strings.TrimSpace(text) != "" {
+			if text := r.PostFormValue(oauth.FieldMetadata); strings.TrimSpace(text) != "" {
 				return []byte(text), ""
 			}
 			return nil, "Paste the metadata XML or choose its file."
@@ -262,7 +262,7 @@ func readMetadataUpload(c echo.Context) ([]byte, string) {
 		}
 		return data, ""
 	}
-	text := r.PostFormValue(views.FieldMetadata)
+	text := r.PostFormValue(oauth.FieldMetadata)
 	if strings.TrimSpace(text) == "" {
 		return nil, "Paste the metadata XML or choose its file."
 	}

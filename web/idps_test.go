@@ -137,7 +137,7 @@ func TestConsoleIdentityProviders(t *testing.T) {
 	if resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("save: %d", resp.StatusCode)
 	}
-	idps, _ := ts.Store.ListIdentityProviders(context.Background())
+	idps := ts.idps(t)
 	if len(idps) != 1 || idps[0].Name != "Corporate IdP (EU)" || idps[0].EntityID != idp.EntityID {
 		t.Fatalf("stored: %+v", idps)
 	}
@@ -192,13 +192,13 @@ func TestConsoleIdentityProviders(t *testing.T) {
 	if resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("delete: %d", resp.StatusCode)
 	}
-	if idps, _ := ts.Store.ListIdentityProviders(context.Background()); len(idps) != 0 {
+	if idps := ts.idps(t); len(idps) != 0 {
 		t.Errorf("still stored after delete: %d", len(idps))
 	}
 	if resp, _ := b.get(editURL); resp.StatusCode != http.StatusNotFound {
 		t.Errorf("edit after delete: %d, want 404", resp.StatusCode)
 	}
-	events, _ := ts.Store.ListAudit(context.Background(), store.AuditFilter{Limit: 20})
+	events := ts.audit(t, store.AuditFilter{Limit: 20})
 	var actions []string
 	for _, e := range events {
 		actions = append(actions, e.Action)

@@ -19,6 +19,7 @@ import (
 	"golang.org/x/oauth2/clientcredentials"
 
 	"github.com/appintegration/appintegration/oauth"
+	"github.com/appintegration/appintegration/oauth/oauthtest"
 	"github.com/appintegration/appintegration/store"
 )
 
@@ -422,7 +423,7 @@ func TestSecretNeverStoredOrLogged(t *testing.T) {
 	})
 	secret := doc.Find(`[data-testid="created-secret"]`).AttrOr("value", strings.TrimSpace(doc.Find(`[data-testid="created-secret"]`).Text()))
 	clientID := doc.Find(`[data-testid="created-client-id"]`).AttrOr("value", strings.TrimSpace(doc.Find(`[data-testid="created-client-id"]`).Text()))
-	if !oauth.LooksLikeSecret(secret) {
+	if !oauthtest.LooksLikeSecret(secret) {
 		t.Fatalf("no secret in the created dialog: %q", secret)
 	}
 	for _, u := range []string{ts.Svc.URLs().TokenURL, ts.Svc.URLs().TokenURL + "?grant_type=client_credentials"} {

@@ -52,7 +52,7 @@ func TestClientAuthenticationIsRateLimited(t *testing.T) {
 		t.Errorf("after the window: %d %v", code, body)
 	}
 	// Refusals are audited without the secret.
-	events, _ := ts.Store.ListAudit(t.Context(), store.AuditFilter{Action: "token.refused"})
+	events := ts.audit(t, store.AuditFilter{Action: "token.refused"})
 	if len(events) == 0 || strings.Contains(events[0].Detail, "wrong") || !strings.Contains(events[0].Detail, "invalid_client") {
 		t.Errorf("audit of refusals: %+v", events)
 	}

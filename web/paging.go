@@ -17,7 +17,7 @@ const maxSearch = 100
 
 // searchText is the trimmed, length-limited "q" query parameter.
 func searchText(c echo.Context) string {
-	q := strings.TrimSpace(c.QueryParam("q"))
+	q := strings.TrimSpace(c.QueryParam(views.FieldSearch))
 	if r := []rune(q); len(r) > maxSearch {
 		q = string(r[:maxSearch])
 	}
@@ -32,7 +32,7 @@ func pageOf[T any](c echo.Context, path string, size int,
 ) ([]T, views.Pager, error) {
 	ctx := c.Request().Context()
 	p := views.Pager{Query: searchText(c), Page: 1}
-	if n, err := strconv.Atoi(c.QueryParam("page")); err == nil && n > 1 {
+	if n, err := strconv.Atoi(c.QueryParam(views.FieldPage)); err == nil && n > 1 {
 		p.Page = n
 	}
 	q := store.PageQuery{Search: p.Query, Offset: (p.Page - 1) * size, Limit: size}
@@ -59,10 +59,10 @@ func pageOf[T any](c echo.Context, path string, size int,
 	link := func(page int) string {
 		v := url.Values{}
 		if p.Query != "" {
-			v.Set("q", p.Query)
+			v.Set(views.FieldSearch, p.Query)
 		}
 		if page > 1 {
-			v.Set("page", strconv.Itoa(page))
+			v.Set(views.FieldPage, strconv.Itoa(page))
 		}
 		if len(v) == 0 {
 			return path

@@ -1,7 +1,6 @@
 package web_test
 
 import (
-	"context"
 	"net/http"
 	"net/url"
 	"strings"
@@ -11,7 +10,7 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 
-	"github.com/appintegration/appintegration/oauth"
+	"github.com/appintegration/appintegration/oauth/oauthtest"
 	"github.com/appintegration/appintegration/store"
 )
 
@@ -105,7 +104,7 @@ func TestAddInteractiveClientInConsole(t *testing.T) {
 			t.Errorf("hand-over lacks %s", id)
 		}
 	}
-	clients, _ := ts.Store.ListClients(context.Background())
+	clients := ts.clients(t)
 	if len(clients) != 1 || clients[0].Grant != store.GrantAuthorizationCode || len(clients[0].RedirectURIs) != 2 ||
 		clients[0].RefreshTokenLifetime != 7*24*time.Hour {
 		t.Fatalf("stored: %+v", clients)
@@ -148,7 +147,7 @@ func TestPurposeContinueWithoutJavaScript(t *testing.T) {
 	if value != "1" || unit != "days" {
 		t.Errorf("token lifetime after switching to Technical User = %s %s, want the default 1 days", value, unit)
 	}
-	if clients, _ := ts.Store.ListClients(context.Background()); len(clients) != 0 {
+	if clients := ts.clients(t); len(clients) != 0 {
 		t.Error("Continue created a client")
 	}
 }
@@ -187,7 +186,7 @@ func TestTechnicalUserInConsole(t *testing.T) {
 	if valueOf(doc, "handover-token-url") == "" || doc.Find(`[data-testid="handover-authorization-url"]`).Length() != 0 {
 		t.Error("Technical User hand-over: want Token URL and no Authorization URL")
 	}
-	clients, _ := ts.Store.ListClients(context.Background())
+	clients := ts.clients(t)
 	c := clients[0]
 	status, body, _ := postToken(t, ts.URL+"/oauth/token", url.Values{"grant_type": {"client_credentials"}}, c.ID, secret)
 	if status != http.StatusOK || body["scope"] != "content_network" {
@@ -222,7 +221,7 @@ func TestTechnicalUserInConsole(t *testing.T) {
 		t.Fatalf("extend: %d", resp.StatusCode)
 	}
 	newSecret := valueOf(doc, "created-secret")
-	if !oauth.LooksLikeSecret(newSecret) || newSecret == secret ||
+	if !oauthtest.LooksLikeSecret(newSecret) || newSecret == secret ||
 		strings.TrimSpace(doc.Find("#dialog-title").Text()) != "New Secret Generated" {
 		t.Fatalf("extension did not show a new secret once")
 	}

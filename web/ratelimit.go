@@ -79,13 +79,6 @@ func (l *failureLimiter) evict(now time.Time) {
 	}
 }
 
-// size is the number of keys tracked (for tests of the memory bound).
-func (l *failureLimiter) size() int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return len(l.windows)
-}
-
 // limiters groups the failure limits of the server; see README "Limits".
 type limiters struct {
 	clientIDs *failureLimiter // failed client authentications per client ID

@@ -28,6 +28,13 @@ func TestFailureLimiter(t *testing.T) {
 	}
 }
 
+// size is the number of keys l tracks.
+func (l *failureLimiter) size() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.windows)
+}
+
 func TestFailureLimiterMemoryIsBounded(t *testing.T) {
 	now := time.Now()
 	l := newFailureLimiter(3, time.Minute, 1000, func() time.Time { return now })

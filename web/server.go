@@ -26,23 +26,39 @@ import (
 
 // Config configures a Server.
 type Config struct {
+	// Service makes every change and is the server's clock (Service.Now).
 	Service *oauth.Service
-	Store   store.Store
+	// Store is what the server reads straight from the store.
+	Store Store
 	// BaseURL is the public base URL; an https one makes cookies Secure.
 	BaseURL string
 	Logger  *slog.Logger
-	// Now returns the current time (rate-limit windows); time.Now when nil.
-	Now func() time.Time
 	// TrustedProxies are the addresses of reverse proxies or load balancers
 	// whose X-Forwarded-For is believed; with none, the client address is the
 	// connection's.
 	TrustedProxies []*net.IPNet
 }
 
+// Store is what the server reads straight from the store, and where it keeps
+// its session keys. It changes no record: every change goes through the
+// Service, which keeps the rules, the client cache and the audit log.
+type Store interface {
+	scim.Reader
+	GetClient(ctx context.Context, id string) (store.Client, error)
+	SearchClients(ctx context.Context, q store.PageQuery) ([]store.Client, int, error)
+	SearchUsers(ctx context.Context, q store.PageQuery) ([]store.User, int, error)
+	GetIdentityProvider(ctx context.Context, id string) (store.IdentityProvider, error)
+	ListIdentityProviders(ctx context.Context) ([]store.IdentityProvider, error)
+	ListAudit(ctx context.Context, f store.AuditFilter) ([]store.AuditEvent, error)
+	store.SecretStore
+}
+
+var _ Store = store.Store(nil)
+
 // Server is the HTTP handler of App Integration.
 type Server struct {
 	svc      *oauth.Service
-	store    store.Store
+	store    Store
 	log      *slog.Logger
 	echo     *echo.Echo
 	sessions *sessions.CookieStore
@@ -71,9 +87,6 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	if cfg.Now == nil {
-		cfg.Now = time.Now
-	}
 	keys, err := cfg.Store.Secret(ctx, "session-keys", func() ([]byte, error) {
 		k := make([]byte, 64) // 32 bytes HMAC key, 32 bytes AES-256 key
 		_, err := rand.Read(k)
@@ -93,7 +106,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		secure:  u.Scheme == "https",
 		proxies: cfg.TrustedProxies,
 		metrics: newMetrics(),
-		limits:  newLimiters(cfg.Now),
+		limits:  newLimiters(cfg.Service.Now),
 	}
 	s.sessions = sessions.NewCookieStore(keys[:32], keys[32:])
 	s.sessions.Options = &sessions.Options{
@@ -136,7 +149,7 @@ func (s *Server) routes() *echo.Echo {
 
 	s.registerOAuthRoutes(e)
 	s.registerConsoleRoutes(e)
-	scim.Register(e, scim.Config{Service: s.svc, Store: s.store, Logger: s.log})
+	scim.Register(e, scim.Config{Service: s.svc, Users: s.store, Logger: s.log})
 	s.metrics.setRoutes(e.Routes())
 	return e
 }

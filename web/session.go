@@ -86,7 +86,7 @@ func (s *Server) checkCSRF(next echo.HandlerFunc) echo.HandlerFunc {
 			return errCSRF
 		}
 		want, _ := s.session(c).Values[keyCSRF].(string)
-		got := r.PostFormValue("_csrf")
+		got := r.PostFormValue(views.FieldCSRF)
 		if got == "" {
 			got = r.Header.Get("X-CSRF-Token")
 		}
@@ -107,7 +107,7 @@ func (s *Server) requireAdmin(next echo.HandlerFunc) echo.HandlerFunc {
 			if c.Request().Method != http.MethodGet {
 				target = pathAppIntegration
 			}
-			return c.Redirect(http.StatusSeeOther, pathLogin+"?next="+url.QueryEscape(target))
+			return c.Redirect(http.StatusSeeOther, pathLogin+"?"+views.FieldNext+"="+url.QueryEscape(target))
 		}
 		if err != nil {
 			return err
@@ -131,6 +131,9 @@ func (s *Server) currentUser(c echo.Context) (store.User, error) {
 	sess := s.session(c)
 	id, _ := sess.Values[keyUserID].(string)
 	at, _ := sess.Values[keyAuthAt].(int64)
+	// The session's age is real elapsed time, like the cookie's Max-Age the
+	// browser counts, not the Service's clock (which judges tokens, clients
+	// and rate limits, and which tests move by months).
 	if id == "" || time.Since(time.Unix(at, 0)) > sessionLifetime {
 		return store.User{}, errSignedOut
 	}

@@ -11,7 +11,7 @@ import (
 )
 
 const (
-	pathUsers = "/admin/users"
+	pathUsers = views.PathUsers
 	// usersPageSize rows are rendered per page, so that the page stays fast
 	// with ten thousand users.
 	usersPageSize = 50

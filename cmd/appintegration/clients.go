@@ -2,12 +2,11 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -17,9 +16,6 @@ import (
 	"github.com/appintegration/appintegration/oauth"
 	"github.com/appintegration/appintegration/store"
 )
-
-// cliActor names command-line changes in the audit log.
-const cliActor = "cli"
 
 // clientJSON is a client in RFC 7591 §3.2.1 names, plus our own fields.
 type clientJSON struct {
@@ -50,46 +46,48 @@ type clientView struct {
 }
 
 // viewClient looks up what the output of c needs.
-func viewClient(ctx context.Context, st store.Store, svc *oauth.Service, c store.Client) (clientView, error) {
+func viewClient(ctx context.Context, st store.UserStore, svc *oauth.Service, c store.Client) (clientView, error) {
 	v := clientView{c: c}
-	if c.Purpose == store.PurposeTechnicalUser {
+	if rule, _ := oauth.LookupPurpose(c.Purpose); rule.OwnUser {
 		u, err := st.GetUser(ctx, c.UserID)
 		if err != nil && !errors.Is(err, store.ErrNotFound) {
 			return v, err
 		}
 		v.user = u
 	}
-	if c.Purpose != store.PurposeInteractive {
-		scopes, err := svc.AllowedScopes(ctx, c)
-		if err != nil && oauth.AsError(err) == nil {
-			return v, err
-		}
-		v.scopes = scopes
-	} else {
-		v.scopes = oauth.AccessValues // what a user may hold; each token gets its user's
+	// For Interactive Usage every scope a user may hold; each token gets its
+	// user's. A Technical User whose user is missing has none (an *Error).
+	scopes, err := svc.AllowedScopes(ctx, c)
+	if err != nil && oauth.AsError(err) == nil {
+		return v, err
 	}
+	v.scopes = scopes
 	return v, nil
 }
 
 func toClientJSON(v clientView, secret string, now time.Time) clientJSON {
 	c := v.c
+	rule, _ := oauth.LookupPurpose(c.Purpose)
 	out := clientJSON{
 		ClientID: c.ID, ClientSecret: secret, ClientName: c.Name,
-		ClientIDIssuedAt: c.CreatedAt.Unix(), GrantTypes: []string{oauth.GrantTypeClientCredentials},
+		ClientIDIssuedAt: c.CreatedAt.Unix(), GrantTypes: oauth.GrantTypes(c.Grant),
 		Scope: strings.Join(v.scopes, " "), TokenEndpointAuth: "client_secret_basic",
 		Purpose: cliPurpose(c.Purpose), TokenLifetime: int64(c.TokenLifetime / time.Second),
 	}
-	switch {
-	case c.Grant == store.GrantSAML2Bearer:
-		out.GrantTypes = []string{oauth.GrantTypeSAML2Bearer}
-	case c.Purpose == store.PurposeInteractive:
-		out.GrantTypes = []string{oauth.GrantTypeAuthorizationCode, oauth.GrantTypeRefreshToken}
+	if slices.Contains(out.GrantTypes, oauth.GrantTypeAuthorizationCode) {
 		out.ResponseTypes = []string{"code"}
+	}
+	if rule.Has(oauth.FieldRedirectURIs) {
 		out.RedirectURIs = c.RedirectURIs
+	}
+	if rule.Has(oauth.FieldRefreshTokenLifetime) {
 		out.RefreshTokenLifetime = int64(c.RefreshTokenLifetime / time.Second)
-	case c.Purpose == store.PurposeTechnicalUser:
-		out.ClientSecretExpiresAt = c.ExpiresAt.Unix() // the secret stops working then
+	}
+	if rule.OwnUser {
 		out.UserID, out.Roles = v.user.UserName, v.user.Roles
+	}
+	if rule.Expires {
+		out.ClientSecretExpiresAt = c.ExpiresAt.Unix() // the secret stops working then
 		out.Expired = oauth.IsExpired(c, now)
 	}
 	return out
@@ -173,10 +171,6 @@ func validationUsage(err error) error {
 	return fmt.Errorf("%w: %s", errUsage, strings.Join(lines, "\n"))
 }
 
-func quietLogger(stderr io.Writer) *slog.Logger {
-	return slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-}
-
 func clientsCreate(ctx context.Context, args []string, stdout, stderr io.Writer, env getenv) error {
 	var cfg Config
 	fs := newFlagSet("clients create", "clients create --name NAME [--purpose api-access|interactive-usage|technical-user] [flags]", stderr)
@@ -204,8 +198,8 @@ func clientsCreate(ctx context.Context, args []string, stdout, stderr io.Writer,
 		Grant: store.Grant(strings.TrimSpace(*grant)), RedirectURIs: redirectURIs,
 		UserID: *userID, Roles: splitList(*roles),
 	}
-	if in.Purpose == store.PurposeAPIAccess && in.Grant == "" {
-		in.Grant = store.GrantClientCredentials
+	if rule, ok := oauth.LookupPurpose(in.Purpose); ok && in.Grant == "" {
+		in.Grant = rule.Grants[0] // the default grant
 	}
 	var err error
 	if *lifetime != "" {
@@ -248,20 +242,18 @@ func clientsCreate(ctx context.Context, args []string, stdout, stderr io.Writer,
 func printSecret(stdout io.Writer, svc *oauth.Service, v clientView, secret string) error {
 	c := v.c
 	u := svc.URLs()
+	rule, _ := oauth.LookupPurpose(c.Purpose)
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(tw, "Client ID:\t%s\n", c.ID)
 	fmt.Fprintf(tw, "Secret:\t%s\n", secret)
-	switch {
-	case c.Grant == store.GrantSAML2Bearer:
-		fmt.Fprintf(tw, "OAuth2SAML Token URL:\t%s\n", u.SAML2TokenURL)
-		fmt.Fprintf(tw, "OAuth2SAML Audience:\t%s\n", u.SAML2Audience)
-	case c.Purpose == store.PurposeTechnicalUser:
-		fmt.Fprintf(tw, "Token URL:\t%s\n", u.TokenURL)
+	for _, n := range rule.HandoverFor(c.Grant) {
+		fmt.Fprintf(tw, "%s:\t%s\n", n.Label(), u.Get(n))
+	}
+	if rule.OwnUser {
 		fmt.Fprintf(tw, "User ID:\t%s\n", v.user.UserName)
+	}
+	if rule.Expires {
 		fmt.Fprintf(tw, "Expires:\tend of %s (UTC)\n", oauth.ExpiryDate(c.ExpiresAt))
-	default:
-		fmt.Fprintf(tw, "Authorization URL:\t%s\n", u.AuthorizationURL)
-		fmt.Fprintf(tw, "Token URL:\t%s\n", u.TokenURL)
 	}
 	return tw.Flush()
 }
@@ -308,7 +300,7 @@ func clientsList(ctx context.Context, args []string, stdout, stderr io.Writer, e
 	for _, v := range views {
 		c := v.c
 		status := "active"
-		if c.Purpose == store.PurposeTechnicalUser {
+		if rule, _ := oauth.LookupPurpose(c.Purpose); rule.Expires {
 			status = "expires " + oauth.ExpiryDate(c.ExpiresAt)
 			if oauth.IsExpired(c, now) {
 				status = "EXPIRED"
@@ -354,7 +346,7 @@ func clientsUpdate(ctx context.Context, args []string, stdout, stderr io.Writer,
 		Name: old.Name, Access: old.Access, TokenLifetime: old.TokenLifetime,
 		RedirectURIs: old.RedirectURIs, RefreshTokenLifetime: old.RefreshTokenLifetime, ExpiresAt: old.ExpiresAt,
 	}
-	if old.Purpose == store.PurposeTechnicalUser {
+	if rule, _ := oauth.LookupPurpose(old.Purpose); rule.OwnUser {
 		u, err := st.GetUser(ctx, old.UserID)
 		if err != nil && !errors.Is(err, store.ErrNotFound) {
 			return err
@@ -457,56 +449,4 @@ func parseWithID(fs *flag.FlagSet, args []string, cfg *Config) (string, error) {
 		return "", fmt.Errorf("%w: %v", errUsage, err)
 	}
 	return id, nil
-}
-
-func urls(ctx context.Context, args []string, stdout, stderr io.Writer, env getenv) error {
-	var cfg Config
-	fs := newFlagSet("urls", "urls [--json]", stderr)
-	commonFlags(fs, &cfg, env)
-	asJSON := fs.Bool("json", false, "print JSON")
-	if err := parseFlags(fs, args, &cfg); err != nil {
-		return err
-	}
-	u := oauth.URLsFor(cfg.BaseURL)
-	if *asJSON {
-		return printJSON(stdout, u)
-	}
-	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintf(tw, "Authorization URL:\t%s\n", u.AuthorizationURL)
-	fmt.Fprintf(tw, "Token URL:\t%s\n", u.TokenURL)
-	fmt.Fprintf(tw, "OAuth2SAML Token URL:\t%s\n", u.SAML2TokenURL)
-	fmt.Fprintf(tw, "OAuth2SAML Audience:\t%s\n", u.SAML2Audience)
-	return tw.Flush()
-}
-
-func keysRotate(ctx context.Context, args []string, stdout, stderr io.Writer, env getenv) error {
-	var cfg Config
-	fs := newFlagSet("keys rotate", "keys rotate [--publish-for 2m] [--signing-alg ALG]", stderr)
-	commonFlags(fs, &cfg, env)
-	fs.StringVar(&cfg.SigningAlg, "signing-alg", envOr(env, "APPINT_SIGNING_ALG", oauth.AlgRS256), "algorithm of the new key: RS256, ES256 or EdDSA (env APPINT_SIGNING_ALG)")
-	publishFor := fs.Duration("publish-for", 2*time.Minute, "how long the new key is published before it signs, so that JWKS caches pick it up")
-	if err := parseFlags(fs, args, &cfg); err != nil {
-		return err
-	}
-	if *publishFor < 0 {
-		return fmt.Errorf("%w: --publish-for must not be negative", errUsage)
-	}
-	st, svc, err := openService(ctx, cfg, quietLogger(stderr))
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	kid, err := svc.RotateKey(ctx, cliActor, *publishFor)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "New %s signing key %s is published now and signs from %s.\nThe keys it replaces stay published until their last token has expired.\n",
-		cfg.SigningAlg, kid, time.Now().Add(*publishFor).UTC().Format(time.RFC3339))
-	return nil
-}
-
-func printJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/appintegration/appintegration/oauth"
+	"github.com/appintegration/appintegration/oauth/oauthtest"
 	"github.com/appintegration/appintegration/store"
 	"github.com/appintegration/appintegration/store/sqlstore"
 )
@@ -84,7 +85,7 @@ func TestCLIPurposes(t *testing.T) {
 			secret = strings.TrimSpace(v)
 		}
 	}
-	if !oauth.LooksLikeSecret(secret) || secret == etl["client_secret"] || strings.Contains(out, "Authorization URL") {
+	if !oauthtest.LooksLikeSecret(secret) || secret == etl["client_secret"] || strings.Contains(out, "Authorization URL") {
 		t.Errorf("extension output:\n%s", out)
 	}
 	out, err = runCLI(t, "clients", "update", id, "--data", data, "--name", "ETL renamed")

@@ -4,9 +4,11 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"math"
 	"net"
 	"net/url"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/appintegration/appintegration/oauth"
@@ -27,6 +29,11 @@ type Config struct {
 	// TrustedProxies (serve) are CIDRs whose X-Forwarded-For is believed.
 	TrustedProxies string
 	proxies        []*net.IPNet
+	// MemoryLimit (serve) is the Go runtime's soft memory limit, as GOMEMLIMIT
+	// writes it ("100MiB"), or "0" or "off" for none; empty leaves it to
+	// GOMEMLIMIT, else defaultMemoryLimit.
+	MemoryLimit string
+	memoryLimit int64 // MemoryLimit in bytes; math.MaxInt64 for none
 }
 
 // getenv is os.Getenv, passed in so that tests can set the environment.
@@ -49,6 +56,8 @@ func serveFlags(fs *flag.FlagSet, cfg *Config, env getenv) {
 	fs.StringVar(&cfg.LogFormat, "log-format", envOr(env, "APPINT_LOG_FORMAT", "text"), "log format: text or json (env APPINT_LOG_FORMAT)")
 	fs.StringVar(&cfg.TrustedProxies, "trusted-proxies", env("APPINT_TRUSTED_PROXIES"),
 		"comma-separated CIDRs of load balancers whose X-Forwarded-For is believed, e.g. 10.0.0.0/8 (env APPINT_TRUSTED_PROXIES)")
+	fs.StringVar(&cfg.MemoryLimit, "memory-limit", env("APPINT_MEMORY_LIMIT"),
+		"soft memory limit of the Go runtime, e.g. 512MiB or 2GiB; 0 or off for none (env APPINT_MEMORY_LIMIT; default GOMEMLIMIT when set, else 100MiB)")
 }
 
 // defaultMetricsAddr is where serve offers /metrics unless told otherwise:
@@ -106,5 +115,41 @@ func (cfg *Config) finish() error {
 		}
 		cfg.proxies = append(cfg.proxies, n)
 	}
+	if cfg.MemoryLimit != "" {
+		n, err := parseMemoryLimit(cfg.MemoryLimit)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("--memory-limit: %w", err))
+		}
+		cfg.memoryLimit = n
+	}
 	return errors.Join(errs...)
+}
+
+// memoryUnits are the suffixes GOMEMLIMIT accepts, largest first.
+var memoryUnits = []struct {
+	suffix string
+	shift  uint
+}{{"TiB", 40}, {"GiB", 30}, {"MiB", 20}, {"KiB", 10}, {"B", 0}}
+
+// parseMemoryLimit reads a memory limit the way the runtime reads GOMEMLIMIT
+// (a number of bytes with an optional B, KiB, MiB, GiB or TiB suffix), and
+// "0" or "off" as no limit (math.MaxInt64). It returns an error that says what
+// is accepted for anything else.
+func parseMemoryLimit(s string) (int64, error) {
+	s = strings.TrimSpace(s)
+	if strings.EqualFold(s, "off") || s == "0" {
+		return math.MaxInt64, nil
+	}
+	num, shift := s, uint(0)
+	for _, u := range memoryUnits {
+		if n, ok := strings.CutSuffix(s, u.suffix); ok {
+			num, shift = strings.TrimSpace(n), u.shift
+			break
+		}
+	}
+	n, err := strconv.ParseInt(num, 10, 64)
+	if err != nil || n <= 0 || n > math.MaxInt64>>shift {
+		return 0, fmt.Errorf("%q is not a size such as 512MiB or 2GiB, nor 0 or off", s)
+	}
+	return n << shift, nil
 }

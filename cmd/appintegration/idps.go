@@ -183,7 +183,7 @@ func idpsList(ctx context.Context, args []string, stdout, stderr io.Writer, env 
 	if fs.NArg() > 0 {
 		return fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))
 	}
-	st, _, err := openService(ctx, cfg, quietLogger(stderr))
+	st, svc, err := openService(ctx, cfg, quietLogger(stderr))
 	if err != nil {
 		return err
 	}
@@ -205,7 +205,7 @@ func idpsList(ctx context.Context, args []string, stdout, stderr io.Writer, env 
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tNAME\tPROVIDER NAME\tENTITY ID\tCERTIFICATE\tEXPIRES")
-	now := time.Now()
+	now := svc.Now()
 	for _, p := range idps {
 		j := toIdPJSON(p)
 		for i, c := range j.Certificates {

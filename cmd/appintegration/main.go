@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -178,4 +179,19 @@ func dbLabel(db string) string {
 		return "postgres://(unparsable URL)"
 	}
 	return "postgres://" + u.Host + u.Path
+}
+
+// cliActor names command-line changes in the audit log.
+const cliActor = "cli"
+
+// quietLogger logs only warnings and errors, for the commands other than serve.
+func quietLogger(stderr io.Writer) *slog.Logger {
+	return slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+}
+
+// printJSON writes v as indented JSON, the --json output of every command.
+func printJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
 }

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"slices"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -15,7 +14,7 @@ import (
 	"github.com/appintegration/appintegration/store"
 )
 
-const ctxClaims = "scim.claims"
+const ctxActor = "scim.actor"
 
 // authError is a 401 or 403 with the RFC 6750 §3 WWW-Authenticate challenge.
 type authError struct {
@@ -27,13 +26,13 @@ func (e *authError) Error() string { return e.err.Error() }
 
 // authenticate checks the bearer token (RFC 6750 §2.1) with the token
 // service, which refuses expired and revoked tokens and those of deleted
-// clients. With scoped set it also requires the user_provisioning scope and,
-// for SAML2 bearer tokens, that the user the token names holds the DW
-// Administrator role now.
+// clients. With scoped set the service also decides, for this request,
+// whether the token may provision users (oauth.Service.ProvisioningActor),
+// and the Actor it returns makes the request's changes.
 func (h *handler) authenticate(scoped bool) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
-			claims, err := h.verify(c, scoped)
+			actor, err := h.verify(c, scoped)
 			if err != nil {
 				var ae *authError
 				if errors.As(err, &ae) {
@@ -42,7 +41,7 @@ func (h *handler) authenticate(scoped bool) echo.MiddlewareFunc {
 				}
 				return err
 			}
-			c.Set(ctxClaims, claims)
+			c.Set(ctxActor, actor)
 			return next(c)
 		}
 	}
@@ -50,66 +49,38 @@ func (h *handler) authenticate(scoped bool) echo.MiddlewareFunc {
 
 const realm = `Bearer realm="App Integration"`
 
-func (h *handler) verify(c echo.Context, scoped bool) (*oauth.AccessClaims, error) {
+func (h *handler) verify(c echo.Context, scoped bool) (oauth.Actor, error) {
 	ctx := c.Request().Context()
 	scheme, token, _ := strings.Cut(c.Request().Header.Get("Authorization"), " ")
 	token = strings.TrimSpace(token)
 	if !strings.EqualFold(scheme, "Bearer") || token == "" {
 		// RFC 6750 §3.1: no error code when the request had no token.
-		return nil, &authError{newError(http.StatusUnauthorized, "", "An access token is required: send Authorization: Bearer <token>."), realm}
+		return oauth.Actor{}, &authError{newError(http.StatusUnauthorized, "", "An access token is required: send Authorization: Bearer <token>."), realm}
 	}
-	claims, err := h.svc.VerifyAccessToken(ctx, token)
+	var (
+		actor oauth.Actor
+		err   error
+	)
+	if scoped {
+		actor, err = h.svc.ProvisioningActor(ctx, token, "SCIM")
+	} else {
+		_, err = h.svc.VerifyAccessToken(ctx, token)
+	}
 	if errors.Is(err, oauth.ErrInactiveToken) {
-		return nil, &authError{newError(http.StatusUnauthorized, "", "The access token is invalid, expired or revoked; get a new one."),
+		return oauth.Actor{}, &authError{newError(http.StatusUnauthorized, "", "The access token is invalid, expired or revoked; get a new one."),
 			realm + `, error="invalid_token", error_description="The access token is invalid, expired or revoked"`}
 	}
-	if err != nil {
-		return nil, err
-	}
-	if !scoped {
-		return claims, nil
-	}
-	insufficient := func(detail string) error {
-		return &authError{newError(http.StatusForbidden, "", "%s", detail),
+	if d := oauth.AsDeniedError(err); d != nil {
+		return oauth.Actor{}, &authError{newError(http.StatusForbidden, "", "%s", d.Reason),
 			realm + fmt.Sprintf(`, error="insufficient_scope", scope=%q`, store.AccessUserProvisioning)}
 	}
-	if !slices.Contains(claims.Scopes(), store.AccessUserProvisioning) {
-		return nil, insufficient("The access token lacks the user_provisioning scope: use a client with User Provisioning access.")
-	}
-	if claims.UserName == "" {
-		return claims, nil // an API Access client's own token: its Access decides
-	}
-	// A token in a user's name is only as good as the user's roles now: a
-	// user demoted since the token was issued loses SCIM access at once.
-	u, err := h.store.GetUser(ctx, claims.Subject)
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return nil, err
-	}
-	if claims.GrantType == oauth.GrantTypeSAML2Bearer {
-		if err != nil || !oauth.IsAdministrator(u) {
-			return nil, insufficient("User provisioning with a SAML2.0 bearer token needs a user with the DW Administrator role.")
-		}
-		return claims, nil
-	}
-	if err != nil {
-		return nil, insufficient("The user this token names no longer exists.")
-	}
-	catalog, err := h.store.ListRoles(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if !slices.Contains(oauth.UserScopes(catalog, u.Roles), store.AccessUserProvisioning) {
-		return nil, insufficient("The user this token names no longer holds a role that grants user_provisioning.")
-	}
-	return claims, nil
+	return actor, err
 }
 
-// actor is who the audit log names for a change: the token's client.
-func actor(c echo.Context) string {
-	if cl, ok := c.Get(ctxClaims).(*oauth.AccessClaims); ok {
-		return cl.ClientID
-	}
-	return "scim"
+// actorOf is who makes the request's changes: the token's client.
+func actorOf(c echo.Context) oauth.Actor {
+	a, _ := c.Get(ctxActor).(oauth.Actor)
+	return a
 }
 
 // csrf answers GET /api/v1/csrf with "x-csrf-token: fetch" by sending a token

@@ -180,7 +180,7 @@ func (h *handler) bulkOne(c echo.Context, op bulkOp, created map[string]string, 
 		if op.BulkID == "" {
 			return resultFor(op, badRequest(typeInvalidSyntax, "A POST operation needs a bulkId."))
 		}
-		u, e := h.createUser(ctx, actor(c), data)
+		u, e := h.createUser(ctx, actorOf(c), data)
 		if err = e; err == nil {
 			created[op.BulkID] = u.ID
 			res.Status, res.Location, res.Version = "201", h.location(u.ID), etag(u.Version)
@@ -195,12 +195,12 @@ func (h *handler) bulkOne(c echo.Context, op bulkOp, created map[string]string, 
 		if method == http.MethodPatch {
 			update = h.patchUser
 		}
-		u, e := update(ctx, actor(c), id, data, op.Version)
+		u, e := update(ctx, actorOf(c), id, data, op.Version)
 		if err = e; err == nil {
 			res.Status, res.Location, res.Version = "200", h.location(u.ID), etag(u.Version)
 		}
 	case method == http.MethodDelete:
-		if err = h.deleteUser(ctx, actor(c), id, op.Version); err == nil {
+		if err = h.deleteUser(ctx, actorOf(c), id, op.Version); err == nil {
 			res.Status, res.Location = "204", h.location(id)
 		}
 	default:

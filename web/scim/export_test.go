@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"time"
 
+	"github.com/appintegration/appintegration/oauth"
 	"github.com/appintegration/appintegration/store"
 )
 
@@ -50,8 +51,12 @@ func PatchSample(op, path, value string) ([]byte, error) {
 	if err := applyPatch(doc, req); err != nil {
 		return nil, err
 	}
-	if _, err := checkUser(doc, sampleRoles); err != nil {
+	in, err := checkResource(doc, sampleRoles.list)
+	if err != nil {
 		return nil, err
+	}
+	if _, err := oauth.CheckUserInput(sampleRoles.list, in); err != nil {
+		return nil, invalidUser(nil, err)
 	}
 	return json.Marshal(doc)
 }

@@ -8,30 +8,20 @@ import (
 	"github.com/appintegration/appintegration/store"
 )
 
-// roleCatalog finds roles by value or display name, case-insensitively.
+// roleCatalog is the role catalog with the roles by value (lower-cased), to
+// show each role's display name in a resource; the user rules resolve what
+// clients send (oauth.CheckUserInput).
 type roleCatalog struct {
-	list      []store.Role
-	byValue   map[string]store.Role
-	byDisplay map[string]store.Role
+	list    []store.Role
+	byValue map[string]store.Role
 }
 
 func newRoleCatalog(roles []store.Role) roleCatalog {
-	c := roleCatalog{list: roles, byValue: map[string]store.Role{}, byDisplay: map[string]store.Role{}}
+	c := roleCatalog{list: roles, byValue: map[string]store.Role{}}
 	for _, r := range roles {
 		c.byValue[strings.ToLower(r.Value)] = r
-		c.byDisplay[strings.ToLower(r.Display)] = r
 	}
 	return c
-}
-
-// find returns the role whose value or display name is s.
-func (c roleCatalog) find(s string) (store.Role, bool) {
-	k := strings.ToLower(strings.TrimSpace(s))
-	if r, ok := c.byValue[k]; ok {
-		return r, true
-	}
-	r, ok := c.byDisplay[k]
-	return r, ok
 }
 
 // etag is the weak entity tag of a user version (RFC 7644 §3.14).

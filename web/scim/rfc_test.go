@@ -57,9 +57,9 @@ func TestCreateAndGet(t *testing.T) {
 	if _, err := e.Svc.Authenticate(context.Background(), "BJENSEN", "t1meMa$heen"); err != nil {
 		t.Errorf("sign-in with the provisioned password: %v", err)
 	}
-	stored, _ := e.Store.GetUserByIdpUserID(context.Background(), "barbara@idp.example")
-	if stored.ID != id {
-		t.Errorf("GetUserByIdpUserID = %q, want %q", stored.ID, id)
+	stored, err := e.Store.GetUserByIdpUserID(context.Background(), "barbara@idp.example")
+	if err != nil || stored.ID != id {
+		t.Errorf("GetUserByIdpUserID = %q, %v; want %q", stored.ID, err, id)
 	}
 
 	// userName is unique case-insensitively.

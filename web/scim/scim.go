@@ -1,18 +1,20 @@
 // Package scim serves the SCIM 2.0 Users API for User Provisioning (RFC 7643,
 // RFC 7644) under /api/v1/scim2, for clients holding an access token with the
-// user_provisioning scope. Filters and PATCH paths are parsed by hand into a
-// small AST; users are kept in package store, tokens are checked by package
-// oauth.
+// user_provisioning scope. It maps SCIM to the service and back: filters and
+// PATCH paths are parsed by hand into a small AST, resources become
+// oauth.UserInput and users become resources; tokens, who may provision and
+// every rule of a user change are package oauth's, the users are kept in
+// package store.
 package scim
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"runtime/debug"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -35,37 +37,43 @@ const (
 
 // Config configures the SCIM API.
 type Config struct {
+	// Service checks tokens and makes every change to users, under its rules.
 	Service *oauth.Service
-	Store   store.Store
+	// Users is what the API reads straight from the store.
+	Users Reader
 	// Logger receives internal errors; slog.Default() when nil.
 	Logger *slog.Logger
-	// Now returns the current time; time.Now when nil.
-	Now func() time.Time
+}
+
+// Reader is what the SCIM API reads from the store: users and the role
+// catalog. It writes nothing itself: users change through the Service, which
+// keeps the rules, the versions and the audit log.
+type Reader interface {
+	GetUser(ctx context.Context, id string) (store.User, error)
+	GetUserByName(ctx context.Context, userName string) (store.User, error)
+	ListUsers(ctx context.Context) ([]store.User, error)
+	store.RoleStore
 }
 
 // handler serves the SCIM endpoints.
 type handler struct {
 	svc   *oauth.Service
-	store store.Store
+	users Reader
 	log   *slog.Logger
-	now   func() time.Time
 }
 
 // Register adds the SCIM 2.0 routes under BasePath and GET /api/v1/csrf to e.
 // They authenticate with bearer tokens only: no session, no console CSRF
-// check. Register cannot fail; a Config without Service or Store panics, as
+// check. Register cannot fail; a Config without Service or Users panics, as
 // that is a wiring mistake.
 func Register(e *echo.Echo, cfg Config) {
-	if cfg.Service == nil || cfg.Store == nil {
-		panic("scim: Register needs a Service and a Store")
+	if cfg.Service == nil || cfg.Users == nil {
+		panic("scim: Register needs a Service and Users")
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	if cfg.Now == nil {
-		cfg.Now = time.Now
-	}
-	h := &handler{svc: cfg.Service, store: cfg.Store, log: cfg.Logger, now: cfg.Now}
+	h := &handler{svc: cfg.Service, users: cfg.Users, log: cfg.Logger}
 
 	e.GET("/api/v1/csrf", h.csrf, h.errors, h.recover, h.authenticate(false))
 

@@ -2,201 +2,135 @@ package scim
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
-	"time"
 
+	"github.com/appintegration/appintegration/oauth"
 	"github.com/appintegration/appintegration/store"
 )
 
-// userInput is a User resource as a client sent it, checked.
-type userInput struct {
-	UserName, GivenName, FamilyName, DisplayName string
-	PreferredLanguage, ExternalID, IdpUserID     string
-	Emails                                       []store.Email
-	Active                                       bool
-	Roles                                        []string
-	// Password is set when the resource carries one.
-	Password *string
+// The SCIM side of a user's input: a normalized User resource becomes an
+// oauth.UserInput, and what is wrong with its JSON shape is reported here;
+// the rules of the values are oauth's (CheckUserInput), applied by the
+// service.
+
+// fieldActive is the one attribute with a shape rule but no value rule.
+const fieldActive = "active"
+
+// shapeProblem is something wrong with the JSON shape of one attribute.
+type shapeProblem struct {
+	field string // an oauth.UserField… name, or fieldActive
+	msg   string
 }
 
-var (
-	userNamePattern = regexp.MustCompile(`^[A-Za-z0-9_]{1,20}$`)
-	languagePattern = regexp.MustCompile(`^[A-Za-z]{2,3}([-_][A-Za-z0-9]{1,8})*$`)
-)
+type shapeProblems []shapeProblem
 
-// Limits of string attributes; longer values are refused (invalidValue).
-const (
-	maxStringLen   = 256
-	maxEmails      = 20
-	minPasswordLen = 8
-	maxPasswordLen = 72 // bcrypt's limit, in bytes
-)
+func (p *shapeProblems) add(field, format string, args ...any) {
+	*p = append(*p, shapeProblem{field, fmt.Sprintf(format, args...)})
+}
 
-// fieldErrors collects the problems of one resource, so that the client
-// learns all of them from one response.
-type fieldErrors []string
-
-func (f *fieldErrors) add(format string, args ...any) { *f = append(*f, fmt.Sprintf(format, args...)) }
-
-// checkUser reads and checks a normalized User resource (RFC 7643 §4.1 and
-// the rules of this service). It returns an invalidValue *Error listing
-// every problem.
-func checkUser(res resource, cat roleCatalog) (userInput, error) {
-	var in userInput
-	var errs fieldErrors
-	str := func(m map[string]any, key, label string) string {
+// toUserInput reads a normalized User resource (RFC 7643 §4.1) into the
+// service's input: strings trimmed, active true unless given, roles as the
+// keys the client sent (value, else display). It returns the problems of the
+// resource's shape (a string where a string is due, …), none when it is
+// well-formed.
+func toUserInput(res resource) (oauth.UserInput, shapeProblems) {
+	var in oauth.UserInput
+	var ps shapeProblems
+	str := func(m map[string]any, key, field, label string) string {
 		v, ok := m[key]
 		if !ok || v == nil {
 			return ""
 		}
 		s, ok := v.(string)
 		if !ok {
-			errs.add("%s must be a string", label)
+			ps.add(field, "%s must be a string", label)
 			return ""
 		}
-		s = strings.TrimSpace(s)
-		if len([]rune(s)) > maxStringLen {
-			errs.add("%s is longer than %d characters", label, maxStringLen)
-		}
-		return s
+		return strings.TrimSpace(s)
 	}
-	in.UserName = str(res, "userName", "userName")
-	switch {
-	case in.UserName == "":
-		errs.add("userName is required")
-	case !userNamePattern.MatchString(in.UserName):
-		errs.add("userName %q must be 1 to 20 letters, digits or underscores", truncate(in.UserName, 40))
-	}
+	in.UserName = str(res, "userName", oauth.UserFieldUserName, "userName")
 	switch name := res["name"].(type) {
 	case map[string]any:
-		in.GivenName = str(name, "givenName", "name.givenName")
-		in.FamilyName = str(name, "familyName", "name.familyName")
-		if in.GivenName == "" && in.FamilyName == "" {
-			errs.add("name needs a givenName or a familyName")
-		}
+		in.GivenName = str(name, "givenName", oauth.UserFieldName, "name.givenName")
+		in.FamilyName = str(name, "familyName", oauth.UserFieldName, "name.familyName")
 	case nil:
-		errs.add("name is required")
+		ps.add(oauth.UserFieldName, "name is required")
 	default:
-		errs.add("name must be an object with givenName and familyName")
+		ps.add(oauth.UserFieldName, "name must be an object with givenName and familyName")
 	}
-	in.DisplayName = str(res, "displayName", "displayName")
-	in.ExternalID = str(res, "externalId", "externalId")
-	in.PreferredLanguage = str(res, "preferredLanguage", "preferredLanguage")
-	if in.PreferredLanguage == "" {
-		in.PreferredLanguage = "en"
-	} else if !languagePattern.MatchString(in.PreferredLanguage) {
-		errs.add("preferredLanguage %q is not a language tag such as en or de-DE", truncate(in.PreferredLanguage, 40))
-	}
+	in.DisplayName = str(res, "displayName", oauth.UserFieldDisplayName, "displayName")
+	in.ExternalID = str(res, "externalId", oauth.UserFieldExternalID, "externalId")
+	in.PreferredLanguage = str(res, "preferredLanguage", oauth.UserFieldPreferredLanguage, "preferredLanguage")
 	in.Active = true
 	if v, ok := res["active"]; ok && v != nil {
 		b, ok := v.(bool)
 		if !ok {
-			errs.add("active must be true or false")
+			ps.add(fieldActive, "active must be true or false")
 		}
 		in.Active = b
 	}
-	in.Emails = checkEmails(res["emails"], &errs)
-	in.Roles = checkRoles(res["roles"], cat, &errs)
+	in.Emails = emailsOf(res["emails"], &ps)
+	in.Roles = roleKeys(res["roles"], &ps)
 	if ext, ok := res[SchemaExtension].(map[string]any); ok {
-		in.IdpUserID = str(ext, "idpUserId", "idpUserId")
+		in.IdpUserID = str(ext, "idpUserId", oauth.UserFieldIdpUserID, "idpUserId")
 	}
 	if v, ok := res["password"]; ok && v != nil {
-		p, ok := v.(string)
-		switch {
-		case !ok:
-			errs.add("password must be a string")
-		case len(p) < minPasswordLen || len(p) > maxPasswordLen:
-			errs.add("password must be %d to %d bytes long", minPasswordLen, maxPasswordLen)
-		default:
+		if p, ok := v.(string); ok {
 			in.Password = &p
+		} else {
+			ps.add(oauth.UserFieldPassword, "password must be a string")
 		}
 	}
-	if len(errs) > 0 {
-		return userInput{}, badRequest(typeInvalidValue, "%s.", strings.Join(errs, "; "))
-	}
-	return in, nil
+	return in, ps
 }
 
-func checkEmails(v any, errs *fieldErrors) []store.Email {
-	list, ok := v.([]any)
-	if v == nil || (ok && len(list) == 0) {
-		errs.add("emails is required: give at least one address")
-		return nil
-	}
-	if !ok {
-		errs.add("emails must be a list of objects with value, type and primary")
-		return nil
-	}
-	if len(list) > maxEmails {
-		errs.add("emails holds more than %d addresses", maxEmails)
-		return nil
-	}
-	var out []store.Email
-	primaries := 0
-	for i, item := range list {
-		m, ok := item.(map[string]any)
-		if !ok {
-			errs.add("emails[%d] must be an object with value, type and primary", i)
-			continue
-		}
-		value, _ := m["value"].(string)
-		value = strings.TrimSpace(value)
-		typ, _ := m["type"].(string)
-		if !validEmail(value) {
-			errs.add("emails[%d].value %q is not an e-mail address", i, truncate(value, 60))
-		}
-		if len(typ) > 32 {
-			errs.add("emails[%d].type is longer than 32 characters", i)
-		}
-		primary := false
-		if p, ok := m["primary"]; ok && p != nil {
-			b, ok := p.(bool)
-			if !ok {
-				errs.add("emails[%d].primary must be true or false", i)
-			}
-			primary = b
-		}
-		if primary {
-			primaries++
-		}
-		e := store.Email{Value: value, Type: strings.ToLower(typ), Primary: primary}
-		dup := false
-		for _, o := range out {
-			if strings.EqualFold(o.Value, e.Value) && o.Type == e.Type {
-				dup = true
-			}
-		}
-		if !dup {
-			out = append(out, e)
-		}
-	}
-	if primaries > 1 {
-		errs.add("at most one e-mail address may be primary")
-	}
-	return out
-}
-
-// validEmail is a plain check: one @ with text on both sides, a dot in the
-// domain, no spaces, at most 254 characters (RFC 5321 §4.5.3.1.3).
-func validEmail(s string) bool {
-	local, domain, ok := strings.Cut(s, "@")
-	return ok && local != "" && len(s) <= 254 && strings.Contains(domain, ".") &&
-		!strings.ContainsAny(s, " \t\r\n<>,;\"") && !strings.Contains(domain, "@") &&
-		!strings.HasPrefix(domain, ".") && !strings.HasSuffix(domain, ".")
-}
-
-func checkRoles(v any, cat roleCatalog, errs *fieldErrors) []string {
+// emailsOf reads the emails attribute; an absent or empty one is left to the
+// user rules (which require an address).
+func emailsOf(v any, ps *shapeProblems) []store.Email {
 	if v == nil {
 		return nil
 	}
 	list, ok := v.([]any)
 	if !ok {
-		errs.add("roles must be a list of objects with value")
+		ps.add(oauth.UserFieldEmails, "emails must be a list of objects with value, type and primary")
 		return nil
 	}
-	var out []string
+	var out []store.Email
 	for i, item := range list {
+		m, ok := item.(map[string]any)
+		if !ok {
+			ps.add(oauth.UserFieldEmails, "emails[%d] must be an object with value, type and primary", i)
+			continue
+		}
+		value, _ := m["value"].(string)
+		typ, _ := m["type"].(string)
+		primary := false
+		if p, ok := m["primary"]; ok && p != nil {
+			b, ok := p.(bool)
+			if !ok {
+				ps.add(oauth.UserFieldEmails, "emails[%d].primary must be true or false", i)
+			}
+			primary = b
+		}
+		out = append(out, store.Email{Value: value, Type: typ, Primary: primary})
+	}
+	return out
+}
+
+// roleKeys reads the roles attribute: one key per entry, its value, else its
+// display ("" for an entry that has neither), so that the user rules report
+// unknown roles by their index.
+func roleKeys(v any, ps *shapeProblems) []string {
+	if v == nil {
+		return nil
+	}
+	list, ok := v.([]any)
+	if !ok {
+		ps.add(oauth.UserFieldRoles, "roles must be a list of objects with value")
+		return nil
+	}
+	keys := make([]string, 0, len(list))
+	for _, item := range list {
 		var key string
 		switch x := item.(type) {
 		case map[string]any:
@@ -207,51 +141,42 @@ func checkRoles(v any, cat roleCatalog, errs *fieldErrors) []string {
 		case string:
 			key = x
 		}
-		r, ok := cat.find(key)
-		if !ok {
-			errs.add("roles[%d] %q is not a role of the catalog (%s)", i, truncate(key, 60), roleValues(cat))
-			continue
-		}
-		if !contains(out, r.Value) {
-			out = append(out, r.Value)
-		}
+		keys = append(keys, key)
 	}
-	return out
+	return keys
 }
 
-func roleValues(cat roleCatalog) string {
-	vals := make([]string, len(cat.list))
-	for i, r := range cat.list {
-		vals[i] = r.Value
+// invalidUser is the invalidValue error (RFC 7644 §3.12) that lists every
+// problem of a resource at once: those of its shape, then those the user
+// rules found (rules, a *oauth.ValidationError or nil) in attributes whose
+// shape was right. It returns nil when there is none.
+func invalidUser(shape shapeProblems, rules error) error {
+	var msgs []string
+	bad := map[string]bool{}
+	for _, p := range shape {
+		msgs = append(msgs, p.msg)
+		bad[p.field] = true
 	}
-	return strings.Join(vals, ", ")
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
+	if ve := oauth.AsValidationError(rules); ve != nil {
+		for _, f := range oauth.UserFields() {
+			if m := ve.Fields[f]; m != "" && !bad[f] {
+				msgs = append(msgs, m)
+			}
 		}
 	}
-	return false
+	if len(msgs) == 0 {
+		return nil
+	}
+	return badRequest(typeInvalidValue, "%s.", strings.Join(msgs, "; "))
 }
 
-// apply copies in onto u. The password, when given, must already be hashed
-// by the caller into hash; without one the old hash stays (write-only
-// attributes are not cleared by a PUT that does not send them).
-func (in userInput) apply(u store.User, hash []byte, now time.Time) store.User {
-	u.UserName = in.UserName
-	u.GivenName, u.FamilyName = in.GivenName, in.FamilyName
-	u.DisplayName = in.DisplayName
-	u.PreferredLanguage = in.PreferredLanguage
-	u.ExternalID = in.ExternalID
-	u.IdpUserID = in.IdpUserID
-	u.Emails = in.Emails
-	u.Active = in.Active
-	u.Roles = in.Roles
-	if hash != nil {
-		u.PasswordHash = hash
+// checkResource reads a resource into the service's input, or returns the
+// error listing every problem of its shape and values.
+func checkResource(res resource, catalog []store.Role) (oauth.UserInput, error) {
+	in, shape := toUserInput(res)
+	if len(shape) == 0 {
+		return in, nil // the service checks the values
 	}
-	u.UpdatedAt = now
-	return u
+	_, rules := oauth.CheckUserInput(catalog, in)
+	return in, invalidUser(shape, rules)
 }

@@ -3,7 +3,6 @@ package scim
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -28,7 +27,7 @@ type listResponse struct {
 }
 
 func (h *handler) catalog(ctx context.Context) (roleCatalog, error) {
-	roles, err := h.store.ListRoles(ctx)
+	roles, err := h.users.ListRoles(ctx)
 	if err != nil {
 		return roleCatalog{}, fmt.Errorf("scim: list roles: %w", err)
 	}
@@ -74,14 +73,14 @@ func (h *handler) runQuery(ctx context.Context, q listQuery) (listResponse, erro
 	}
 	var users []store.User
 	if name, ok := userNameEq(q.filter); ok {
-		u, err := h.store.GetUserByName(ctx, name)
+		u, err := h.users.GetUserByName(ctx, name)
 		switch {
 		case err == nil:
 			users = []store.User{u}
 		case !errors.Is(err, store.ErrNotFound):
 			return listResponse{}, fmt.Errorf("scim: get user by name: %w", err)
 		}
-	} else if users, err = h.store.ListUsers(ctx); err != nil {
+	} else if users, err = h.users.ListUsers(ctx); err != nil {
 		return listResponse{}, fmt.Errorf("scim: list users: %w", err)
 	}
 	resp := listResponse{Schemas: []string{schemaListResponse}, StartIndex: q.startIndex, Resources: []resource{}}
@@ -119,7 +118,7 @@ func (h *handler) runQuery(ctx context.Context, q listQuery) (listResponse, erro
 // (RFC 7644 §3.14).
 func (h *handler) get(c echo.Context) error {
 	ctx := c.Request().Context()
-	u, err := h.store.GetUser(ctx, c.Param("id"))
+	u, err := h.users.GetUser(ctx, c.Param("id"))
 	if errors.Is(err, store.ErrNotFound) {
 		return notFound(c.Param("id"))
 	}
@@ -156,7 +155,7 @@ func (h *handler) create(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	u, err := h.createUser(c.Request().Context(), actor(c), body)
+	u, err := h.createUser(c.Request().Context(), actorOf(c), body)
 	if err != nil {
 		return err
 	}
@@ -169,7 +168,7 @@ func (h *handler) replace(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	u, err := h.replaceUser(c.Request().Context(), actor(c), c.Param("id"), body, c.Request().Header.Get("If-Match"))
+	u, err := h.replaceUser(c.Request().Context(), actorOf(c), c.Param("id"), body, c.Request().Header.Get("If-Match"))
 	if err != nil {
 		return err
 	}
@@ -182,7 +181,7 @@ func (h *handler) patch(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	u, err := h.patchUser(c.Request().Context(), actor(c), c.Param("id"), body, c.Request().Header.Get("If-Match"))
+	u, err := h.patchUser(c.Request().Context(), actorOf(c), c.Param("id"), body, c.Request().Header.Get("If-Match"))
 	if err != nil {
 		return err
 	}
@@ -191,7 +190,7 @@ func (h *handler) patch(c echo.Context) error {
 
 // delete is DELETE /Users/{id} (RFC 7644 §3.6).
 func (h *handler) delete(c echo.Context) error {
-	if err := h.deleteUser(c.Request().Context(), actor(c), c.Param("id"), c.Request().Header.Get("If-Match")); err != nil {
+	if err := h.deleteUser(c.Request().Context(), actorOf(c), c.Param("id"), c.Request().Header.Get("If-Match")); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)
@@ -229,17 +228,9 @@ func asStrings(v any) []string {
 	return out
 }
 
-// hashPassword hashes the password of in, if it carries one.
-func hashPassword(in userInput) ([]byte, error) {
-	if in.Password == nil {
-		return nil, nil
-	}
-	return oauth.HashPassword(*in.Password)
-}
-
-// createUser checks and stores a new user. Errors are *Error for the client
-// (409 uniqueness for a taken userName), or internal.
-func (h *handler) createUser(ctx context.Context, actor string, body []byte) (store.User, error) {
+// createUser checks and creates a new user through the service. Errors are
+// *Error for the client (409 uniqueness for a taken userName), or internal.
+func (h *handler) createUser(ctx context.Context, actor oauth.Actor, body []byte) (store.User, error) {
 	res, err := decodeResource(body)
 	if err != nil {
 		return store.User{}, err
@@ -248,68 +239,17 @@ func (h *handler) createUser(ctx context.Context, actor string, body []byte) (st
 	if err != nil {
 		return store.User{}, err
 	}
-	in, err := checkUser(res, cat)
+	in, err := checkResource(res, cat.list)
 	if err != nil {
 		return store.User{}, err
 	}
-	hash, err := hashPassword(in)
-	if err != nil {
-		return store.User{}, err
-	}
-	now := h.now().UTC()
-	u := in.apply(store.User{ID: newUUID(), CreatedAt: now}, hash, now)
-	u.Version = 1
-	if err := h.store.CreateUser(ctx, u); errors.Is(err, store.ErrConflict) {
-		return store.User{}, newError(http.StatusConflict, typeUniqueness, "userName %q is taken.", u.UserName)
-	} else if err != nil {
-		return store.User{}, fmt.Errorf("scim: create user: %w", err)
-	}
-	h.svc.Audit(ctx, actor, "user.created", u.UserName, "SCIM; roles: "+strings.Join(u.Roles, " "))
-	saved, err := h.store.GetUser(ctx, u.ID)
-	if err != nil {
-		return store.User{}, fmt.Errorf("scim: read created user: %w", err)
-	}
-	return saved, nil
+	u, err := h.svc.CreateUser(ctx, actor, in)
+	return u, userError(err, "", in.UserName)
 }
-
-// update runs change on the stored user inside store.UpdateUser, after the
-// checks every change needs: technical users are refused (mutability) and a
-// stale If-Match gives 412. Doing the If-Match check inside the update's
-// transaction is what makes two concurrent writes with the same version end
-// with exactly one success.
-func (h *handler) update(ctx context.Context, actor, id, ifMatch, how string, change func(store.User) (store.User, error)) (store.User, error) {
-	var before store.User
-	u, err := h.store.UpdateUser(ctx, id, func(old store.User) (store.User, error) {
-		if old.ClientID != "" {
-			return store.User{}, errTechnicalUser
-		}
-		if ifMatch != "" && !etagMatches(ifMatch, old.Version) {
-			return store.User{}, errPrecondition
-		}
-		before = old
-		return change(old)
-	})
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-		return store.User{}, notFound(id)
-	case errors.Is(err, store.ErrConflict):
-		return store.User{}, newError(http.StatusConflict, typeUniqueness, "The userName is taken by another user.")
-	case err != nil:
-		if asError(err) != nil {
-			return store.User{}, err
-		}
-		return store.User{}, fmt.Errorf("scim: update user: %w", err)
-	}
-	h.svc.Audit(ctx, actor, "user.updated", u.UserName, "SCIM "+how+"; changed: "+changedFields(before, u))
-	return u, nil
-}
-
-var errTechnicalUser = newError(http.StatusBadRequest, typeMutability,
-	"This is the technical user of a Technical User client: change or delete it through its OAuth client in the console.")
 
 // replaceUser is PUT: every writable attribute is taken from the body; a
 // password not sent stays as it is.
-func (h *handler) replaceUser(ctx context.Context, actor, id string, body []byte, ifMatch string) (store.User, error) {
+func (h *handler) replaceUser(ctx context.Context, actor oauth.Actor, id string, body []byte, ifMatch string) (store.User, error) {
 	res, err := decodeResource(body)
 	if err != nil {
 		return store.User{}, err
@@ -318,26 +258,18 @@ func (h *handler) replaceUser(ctx context.Context, actor, id string, body []byte
 	if err != nil {
 		return store.User{}, err
 	}
-	in, err := checkUser(res, cat)
+	in, err := checkResource(res, cat.list)
 	if err != nil {
 		return store.User{}, err
 	}
-	hash, err := hashPassword(in)
-	if err != nil {
-		return store.User{}, err
-	}
-	u, err := h.update(ctx, actor, id, ifMatch, "PUT", func(old store.User) (store.User, error) {
-		return in.apply(old, hash, h.now().UTC()), nil
-	})
-	if asError(err) != nil && asError(err).ScimType == typeUniqueness {
-		return store.User{}, newError(http.StatusConflict, typeUniqueness, "userName %q is taken.", in.UserName)
-	}
-	return u, err
+	u, err := h.svc.ReplaceUser(ctx, actor.Through("SCIM PUT"), id, precondition(ifMatch), in)
+	return u, userError(err, id, in.UserName)
 }
 
 // patchUser is PATCH: the operations are applied to the user's SCIM form,
-// which is then checked as a PUT body would be.
-func (h *handler) patchUser(ctx context.Context, actor, id string, body []byte, ifMatch string) (store.User, error) {
+// inside the service's transaction, and the result is read as a PUT body
+// would be.
+func (h *handler) patchUser(ctx context.Context, actor oauth.Actor, id string, body []byte, ifMatch string) (store.User, error) {
 	var req patchRequest
 	if err := json.Unmarshal(body, &req); err != nil {
 		return store.User{}, badRequest(typeInvalidSyntax, "The body is not a PatchOp request: %s.", jsonProblem(err))
@@ -347,56 +279,58 @@ func (h *handler) patchUser(ctx context.Context, actor, id string, body []byte, 
 		return store.User{}, err
 	}
 	var userName string
-	u, err := h.update(ctx, actor, id, ifMatch, "PATCH", func(old store.User) (store.User, error) {
+	u, err := h.svc.UpdateUser(ctx, actor.Through("SCIM PATCH"), id, precondition(ifMatch), func(old store.User) (oauth.UserInput, error) {
 		doc := toResource(old, cat, "")
 		if err := applyPatch(doc, req); err != nil {
-			return store.User{}, err
+			return oauth.UserInput{}, err
 		}
-		in, err := checkUser(doc, cat)
-		if err != nil {
-			return store.User{}, err
-		}
+		in, err := checkResource(doc, cat.list)
 		userName = in.UserName
-		hash, err := hashPassword(in)
-		if err != nil {
-			return store.User{}, err
-		}
-		return in.apply(old, hash, h.now().UTC()), nil
+		return in, err
 	})
-	if asError(err) != nil && asError(err).ScimType == typeUniqueness {
-		return store.User{}, newError(http.StatusConflict, typeUniqueness, "userName %q is taken.", userName)
-	}
-	return u, err
+	return u, userError(err, id, userName)
 }
 
 // deleteUser deletes a user unless it is a technical user or If-Match names
-// another version; both are checked in the delete's own transaction.
-func (h *handler) deleteUser(ctx context.Context, actor, id, ifMatch string) error {
-	var userName string
-	// Checked inside the delete's transaction, so that neither a PUT nor a
-	// PATCH can slip in between the If-Match check and the delete.
-	err := h.store.DeleteUser(ctx, id, func(u store.User) error {
-		if u.ClientID != "" {
-			return errTechnicalUser
-		}
-		if ifMatch != "" && !etagMatches(ifMatch, u.Version) {
-			return errPrecondition
-		}
-		userName = u.UserName
+// another version; the service checks both in the delete's own transaction.
+func (h *handler) deleteUser(ctx context.Context, actor oauth.Actor, id, ifMatch string) error {
+	return userError(h.svc.DeleteUser(ctx, actor, id, precondition(ifMatch)), id, "")
+}
+
+// precondition is the condition an If-Match header (RFC 7232 §3.1) puts on
+// the stored version; nil when there is none.
+func precondition(ifMatch string) oauth.Precondition {
+	if ifMatch == "" {
 		return nil
-	})
-	if errors.Is(err, store.ErrNotFound) {
+	}
+	return func(version int64) bool { return etagMatches(ifMatch, version) }
+}
+
+// userError turns an error of the service's user methods into the SCIM
+// error for the user with id, whose userName the request tried to set; nil
+// stays nil and internal errors stay as they are.
+func userError(err error, id, userName string) error {
+	switch {
+	case err == nil:
+		return nil
+	case asError(err) != nil: // from the PATCH, inside the transaction
+		return asError(err)
+	case oauth.AsValidationError(err) != nil:
+		return invalidUser(nil, err)
+	case errors.Is(err, oauth.ErrUserNameTaken):
+		return newError(http.StatusConflict, typeUniqueness, "userName %q is taken.", userName)
+	case errors.Is(err, oauth.ErrTechnicalUser):
+		return errTechnicalUser
+	case errors.Is(err, oauth.ErrPreconditionFailed):
+		return errPrecondition
+	case errors.Is(err, store.ErrNotFound):
 		return notFound(id)
 	}
-	if errors.Is(err, errTechnicalUser) || errors.Is(err, errPrecondition) {
-		return err
-	}
-	if err != nil {
-		return fmt.Errorf("scim: delete user: %w", err)
-	}
-	h.svc.Audit(ctx, actor, "user.deleted", userName, "SCIM")
-	return nil
+	return fmt.Errorf("scim: %w", err)
 }
+
+var errTechnicalUser = newError(http.StatusBadRequest, typeMutability,
+	"This is the technical user of a Technical User client: change or delete it through its OAuth client in the console.")
 
 // pageBounds returns the slice bounds of count items from the 0-based index
 // from in a list of n, without overflowing for a huge startIndex or count
@@ -418,38 +352,4 @@ func etagMatches(header string, version int64) bool {
 		}
 	}
 	return false
-}
-
-// changedFields names the attributes that differ between a and b, for the
-// audit log (never their values: one of them is the password hash).
-func changedFields(a, b store.User) string {
-	var out []string
-	add := func(changed bool, name string) {
-		if changed {
-			out = append(out, name)
-		}
-	}
-	add(a.UserName != b.UserName, "userName")
-	add(a.GivenName != b.GivenName || a.FamilyName != b.FamilyName, "name")
-	add(a.DisplayName != b.DisplayName, "displayName")
-	add(!slices.Equal(a.Emails, b.Emails), "emails")
-	add(a.Active != b.Active, "active")
-	add(a.PreferredLanguage != b.PreferredLanguage, "preferredLanguage")
-	add(!slices.Equal(a.Roles, b.Roles), "roles")
-	add(!bytes.Equal(a.PasswordHash, b.PasswordHash), "password")
-	add(a.ExternalID != b.ExternalID, "externalId")
-	add(a.IdpUserID != b.IdpUserID, "idpUserId")
-	if len(out) == 0 {
-		return "nothing"
-	}
-	return strings.Join(out, ", ")
-}
-
-// newUUID returns a random (version 4) UUID, the id of a new user.
-func newUUID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:]) // crypto/rand.Read does not fail on supported platforms
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 }

@@ -1,0 +1,39 @@
+package main
+
+import (
+	"math"
+	"testing"
+)
+
+// TestParseMemoryLimit is internal: package main exports nothing to test from
+// outside; TestMemoryLimitFlag checks the flag on the real binary.
+func TestParseMemoryLimit(t *testing.T) {
+	tests := []struct {
+		in      string
+		want    int64
+		wantErr bool
+	}{
+		{in: "100MiB", want: 100 << 20},
+		{in: "2GiB", want: 2 << 30},
+		{in: "1TiB", want: 1 << 40},
+		{in: "512KiB", want: 512 << 10},
+		{in: "1048576", want: 1 << 20},
+		{in: "4096B", want: 4096},
+		{in: " 64MiB ", want: 64 << 20},
+		{in: "0", want: math.MaxInt64},
+		{in: "off", want: math.MaxInt64},
+		{in: "OFF", want: math.MaxInt64},
+		{in: "", wantErr: true},
+		{in: "-1MiB", wantErr: true},
+		{in: "1.5GiB", wantErr: true},
+		{in: "100MB", wantErr: true},
+		{in: "lots", wantErr: true},
+		{in: "9000000TiB", wantErr: true},
+	}
+	for _, tt := range tests {
+		got, err := parseMemoryLimit(tt.in)
+		if (err != nil) != tt.wantErr || (err == nil && got != tt.want) {
+			t.Errorf("parseMemoryLimit(%q) = %d, %v; want %d, error %v", tt.in, got, err, tt.want, tt.wantErr)
+		}
+	}
+}
