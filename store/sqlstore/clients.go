@@ -73,7 +73,7 @@ func (db *DB) SearchClients(ctx context.Context, q store.PageQuery) ([]store.Cli
 // returned as is and nothing is written; a missing client is an error
 // wrapping store.ErrNotFound, a taken RequestID one wrapping store.ErrConflict.
 func (db *DB) UpdateClient(ctx context.Context, id string, fn func(store.Client) (store.Client, error)) (store.Client, error) {
-	return update(ctx, db, "update client",
+	return update(ctx, db.write, db, "update client",
 		func(q querier, lock string) (store.Client, error) { return db.getClient(ctx, q, id, lock) },
 		fn,
 		func(old store.Client, c *store.Client) { c.ID, c.CreatedAt = old.ID, old.CreatedAt },
@@ -90,7 +90,7 @@ func (db *DB) UpdateClientWithUser(ctx context.Context, id string, fn func(store
 		savedC store.Client
 		savedU store.User
 	)
-	err := db.write(ctx, "update client with user", func(tx querier) error {
+	err := db.writeUsers(ctx, "update client with user", func(tx querier) error {
 		oldC, err := db.getClient(ctx, tx, id, db.d.forUpdate)
 		if err != nil {
 			return err
@@ -128,7 +128,7 @@ func (db *DB) UpdateClientWithUser(ctx context.Context, id string, fn func(store
 // c.ID, a non-empty c.RequestID, u.ID or u.UserName (compared
 // case-insensitively) is taken.
 func (db *DB) CreateClientWithUser(ctx context.Context, c store.Client, u store.User) error {
-	return db.write(ctx, "create client with user", func(tx querier) error {
+	return db.writeUsers(ctx, "create client with user", func(tx querier) error {
 		if err := insertClient(ctx, tx, c); err != nil {
 			return err
 		}
@@ -142,7 +142,7 @@ func (db *DB) CreateClientWithUser(ctx context.Context, c store.Client, u store.
 // user is left alone). It returns an error wrapping store.ErrNotFound when
 // there is no such client.
 func (db *DB) DeleteClient(ctx context.Context, id string) error {
-	return db.write(ctx, "delete client", func(tx querier) error {
+	return db.writeUsers(ctx, "delete client", func(tx querier) error {
 		var userID string
 		if err := tx.QueryRowContext(ctx,
 			`DELETE FROM clients WHERE id = $1 RETURNING user_id`, id).Scan(&userID); err != nil {

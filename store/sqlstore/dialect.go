@@ -40,6 +40,9 @@ type dialect struct {
 	// position is the SQL of the 1-based position of needle in haystack, 0
 	// when it is not there.
 	position func(needle, haystack string) string
+	// syncSearch brings a trigram index of user_values up to date at the end
+	// of a transaction that changed users.
+	syncSearch func(ctx context.Context, tx querier) error
 	// substring returns cond, a LIKE on user_values.value_lower (alias v)
 	// for a value that contains lit, with what lets the engine answer it from
 	// a trigram index.
@@ -91,8 +94,21 @@ var sqliteDialect = &dialect{
 		return errors.As(err, &se) &&
 			(se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || se.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY)
 	},
-	position:  func(needle, haystack string) string { return "instr(" + haystack + ", " + needle + ")" },
-	substring: ftsSubstring,
+	position:   func(needle, haystack string) string { return "instr(" + haystack + ", " + needle + ")" },
+	substring:  ftsSubstring,
+	syncSearch: ftsSync,
+}
+
+// ftsSync applies the changes of user_values that its triggers queued to
+// user_search, in the order they were made (a rowid may be deleted and used
+// again in one transaction), and empties the queue.
+func ftsSync(ctx context.Context, tx querier) error {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO user_search (user_search, rowid, value)
+		SELECT CASE WHEN deleted THEN 'delete' END, rid, value FROM user_search_pending ORDER BY seq`); err != nil {
+		return fmt.Errorf("sync user_search: %w", err)
+	}
+	_, err := tx.ExecContext(ctx, `DELETE FROM user_search_pending`)
+	return err
 }
 
 // ftsSubstring adds to cond the rows of user_search, SQLite's FTS5 trigram
@@ -185,6 +201,10 @@ func (db *DB) IntegrityCheck(ctx context.Context) error {
 	if len(problems) != 1 || problems[0] != "ok" {
 		return fmt.Errorf("sqlite: integrity check: %s", strings.Join(problems, "; "))
 	}
+	// FTS5 checks its index against its content, user_values.
+	if _, err := db.q.ExecContext(ctx, `INSERT INTO user_search (user_search, rank) VALUES ('integrity-check', 1)`); err != nil {
+		return db.wrap("integrity check of user_search", err)
+	}
 	return nil
 }
 
@@ -204,8 +224,10 @@ var postgresDialect = &dialect{
 		return errors.As(err, &pe) && pe.Code == "23505"
 	},
 	position: func(needle, haystack string) string { return "strpos(" + haystack + ", " + needle + ")" },
-	// pg_trgm's GIN index on user_values.value_lower answers the LIKE itself.
-	substring: func(_ *builder, cond, _ string) string { return cond },
+	// pg_trgm's GIN index on user_values.value_lower answers the LIKE itself,
+	// and is written with the rows.
+	substring:  func(_ *builder, cond, _ string) string { return cond },
+	syncSearch: func(context.Context, querier) error { return nil },
 }
 
 // OpenPostgres connects to the PostgreSQL database at url (a postgres:// or

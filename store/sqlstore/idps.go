@@ -54,7 +54,7 @@ func (db *DB) ListIdentityProviders(ctx context.Context) ([]store.IdentityProvid
 // wrapping store.ErrNotFound, a taken Name, ProviderName or EntityID one
 // wrapping store.ErrConflict.
 func (db *DB) UpdateIdentityProvider(ctx context.Context, id string, fn func(store.IdentityProvider) (store.IdentityProvider, error)) (store.IdentityProvider, error) {
-	return update(ctx, db, "update identity provider",
+	return update(ctx, db.write, db, "update identity provider",
 		func(q querier, lock string) (store.IdentityProvider, error) {
 			return getIdentityProvider(ctx, q, id, lock)
 		},

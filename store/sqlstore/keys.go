@@ -20,7 +20,7 @@ func (db *DB) CreateSigningKey(ctx context.Context, k store.SigningKey) error {
 // also in other processes. It returns whether k was created, or an error
 // (wrapping store.ErrConflict for a taken ID).
 func (db *DB) CreateSigningKeyIfNoneCurrent(ctx context.Context, k store.SigningKey) (bool, error) {
-	return db.createUnless(ctx, "create signing key if none current", lockSigningKey, k.Algorithm,
+	return db.createUnless(ctx, db.write, "create signing key if none current", lockSigningKey, k.Algorithm,
 		`SELECT EXISTS (SELECT 1 FROM signing_keys WHERE algorithm = $1 AND retire_at = $2)`,
 		[]any{k.Algorithm, ts(time.Time{})}, func(tx querier) error { return insertKey(ctx, tx, k) })
 }
@@ -40,7 +40,7 @@ func (db *DB) ListSigningKeys(ctx context.Context) ([]store.SigningKey, error) {
 // is returned as is and nothing is written; a missing key is an error
 // wrapping store.ErrNotFound.
 func (db *DB) UpdateSigningKey(ctx context.Context, id string, fn func(store.SigningKey) (store.SigningKey, error)) (store.SigningKey, error) {
-	return update(ctx, db, "update signing key",
+	return update(ctx, db.write, db, "update signing key",
 		func(q querier, lock string) (store.SigningKey, error) { return getKey(ctx, q, id, lock) },
 		fn,
 		func(old store.SigningKey, k *store.SigningKey) { k.ID, k.CreatedAt = old.ID, old.CreatedAt },

@@ -213,6 +213,9 @@ func (b *builder) filter(f store.Filter) (string, error) {
 	case store.FilterAnd:
 		return b.join(f.Left, f.Right, " AND ", b.filter)
 	case store.FilterOr:
+		if cond, ok, err := b.searchedAny(f); ok {
+			return cond, err
+		}
 		return b.join(f.Left, f.Right, " OR ", b.filter)
 	case store.FilterNot:
 		x, err := b.filter(f.X)
@@ -430,6 +433,51 @@ func (b *builder) searched(f store.FilterCompare) (string, error) {
 	m := valuesOf(f.Attr)
 	cond, err := b.compare(m.subs["value"], f.Op, s)
 	return b.in(m, cond, false), err
+}
+
+// searchedAny answers an or of substring filters (co, or ew) with one value
+// on attributes kept in user_values — the console's search is one — with one
+// lookup of the trigram index instead of one for each attribute. It reports
+// false when f is no such or.
+func (b *builder) searchedAny(f store.FilterOr) (string, bool, error) {
+	var terms []store.FilterCompare
+	var flatten func(store.Filter) bool
+	flatten = func(f store.Filter) bool {
+		switch f := f.(type) {
+		case store.FilterOr:
+			return flatten(f.Left) && flatten(f.Right)
+		case store.FilterCompare:
+			terms = append(terms, f)
+			return true
+		}
+		return false
+	}
+	if !flatten(f) {
+		return "", false, nil
+	}
+	var attrs []string
+	for _, t := range terms {
+		if t.Op != terms[0].Op || t.Value != terms[0].Value || (t.Op != store.OpCo && t.Op != store.OpEw) {
+			return "", false, nil
+		}
+		attr := string(t.Attr)
+		if c, ok := columns[t.Attr]; !ok || !c.searched {
+			name, sub, ok := strings.Cut(attr, ".")
+			m, isMulti := multis[store.Attr(name)]
+			if !ok || !isMulti || sub != "value" || m.primary == "" { // roles are not in user_values
+				return "", false, nil
+			}
+			attr = name
+		}
+		attrs = append(attrs, "'"+attr+"'") // attribute names are constants of package store, never input
+	}
+	s, ok := terms[0].Value.(string)
+	if !ok {
+		return "", true, badQuery("a string is compared with a string")
+	}
+	cond, err := b.compare(valuesOf("").subs["value"], terms[0].Op, s)
+	return "users.id IN (SELECT v.user_id FROM user_values v WHERE v.attr IN (" + strings.Join(attrs, ", ") +
+		") AND " + cond + ")", true, err
 }
 
 var sqlOps = map[store.CompareOp]string{

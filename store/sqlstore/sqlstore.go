@@ -49,6 +49,9 @@ type DB struct {
 	tx querier
 	// stmts keeps prepared statements (SQLite), nil when the driver does.
 	stmts *stmtCache
+	// usersChanged is set, in the store InTransaction passes, by a write of
+	// users, so that the transaction brings the search index up to date.
+	usersChanged *bool
 	// closeFn releases what the *sql.DB draws on (PostgreSQL's pgx pool).
 	closeFn func()
 }
@@ -137,9 +140,14 @@ func (db *DB) InTransaction(ctx context.Context, fn func(store.Store) error) err
 	var fnErr error
 	err := db.inTx(ctx, func(q querier) error {
 		inner := *db
-		inner.q, inner.tx = q, q
-		fnErr = fn(&inner)
-		return fnErr
+		inner.q, inner.tx, inner.usersChanged = q, q, new(bool)
+		if fnErr = fn(&inner); fnErr != nil {
+			return fnErr
+		}
+		if *inner.usersChanged {
+			return db.d.syncSearch(ctx, q)
+		}
+		return nil
 	})
 	if fnErr != nil {
 		return fnErr
@@ -207,14 +215,30 @@ func (db *DB) write(ctx context.Context, op string, fn func(tx querier) error) e
 	return nil
 }
 
+// writeUsers is write for a write of users: it brings the search index up to
+// date before the transaction commits (the transaction InTransaction runs,
+// when there is one, does so once at its end).
+func (db *DB) writeUsers(ctx context.Context, op string, fn func(tx querier) error) error {
+	return db.write(ctx, op, func(tx querier) error {
+		if err := fn(tx); err != nil {
+			return err
+		}
+		if db.usersChanged != nil {
+			*db.usersChanged = true
+			return nil
+		}
+		return db.d.syncSearch(ctx, tx)
+	})
+}
+
 // createUnless runs insert unless the SELECT EXISTS query found finds a row,
-// in one transaction that first takes the dialect's lock (class, name), so
+// in one transaction of write that first takes the dialect's lock (class, name), so
 // that of concurrent callers, in any number of processes, one inserts. It
 // reports whether insert ran and succeeded.
-func (db *DB) createUnless(ctx context.Context, op string, class int32, name, found string, args []any,
-	insert func(tx querier) error) (bool, error) {
+func (db *DB) createUnless(ctx context.Context, write func(context.Context, string, func(querier) error) error,
+	op string, class int32, name, found string, args []any, insert func(tx querier) error) (bool, error) {
 	created := false
-	err := db.write(ctx, op, func(tx querier) error {
+	err := write(ctx, op, func(tx querier) error {
 		if err := db.d.lock(ctx, tx, class, name); err != nil {
 			return err
 		}
@@ -229,14 +253,15 @@ func (db *DB) createUnless(ctx context.Context, op string, class int32, name, fo
 }
 
 // update is the read-modify-write of one record for the store operation op,
-// in one transaction: get reads the record (with lock, the dialect's
+// in one transaction of write (db.write or db.writeUsers): get reads the record (with lock, the dialect's
 // forUpdate), fn changes it (its error is returned as is and nothing is
 // written), keep restores what fn may not change, save writes it, and get
 // reads it back as saved.
-func update[T any](ctx context.Context, db *DB, op string, get func(q querier, lock string) (T, error),
+func update[T any](ctx context.Context, write func(context.Context, string, func(querier) error) error, db *DB,
+	op string, get func(q querier, lock string) (T, error),
 	fn func(T) (T, error), keep func(old T, v *T), save func(tx querier, v T) error) (T, error) {
 	var saved T
-	err := db.write(ctx, op, func(tx querier) error {
+	err := write(ctx, op, func(tx querier) error {
 		old, err := get(tx, db.d.forUpdate)
 		if err != nil {
 			return err

@@ -2,6 +2,7 @@ package sqlstore_test
 
 import (
 	"bytes"
+	"context"
 	"database/sql"
 	"fmt"
 	"os"
@@ -54,7 +55,17 @@ func TestConformanceSQLiteMemory(t *testing.T) {
 }
 
 func TestConformanceSQLiteFile(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) store.Store { return mustOpen(t, filepath.Join(t.TempDir(), "app.db")) })
+	storetest.Run(t, func(t *testing.T) store.Store {
+		db := mustOpen(t, filepath.Join(t.TempDir(), "app.db"))
+		// After every subtest, the file and the FTS index of user_values
+		// agree with the rows (cleanups run last first: before Close).
+		t.Cleanup(func() {
+			if err := db.IntegrityCheck(context.WithoutCancel(t.Context())); err != nil {
+				t.Errorf("IntegrityCheck: %v", err)
+			}
+		})
+		return db
+	})
 }
 
 func TestConformancePostgres(t *testing.T) {

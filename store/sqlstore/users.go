@@ -47,7 +47,7 @@ type addressJSON struct {
 // error wrapping store.ErrConflict when u.ID is taken or u.UserName is,
 // compared case-insensitively.
 func (db *DB) CreateUser(ctx context.Context, u store.User) error {
-	return db.write(ctx, "create user", func(tx querier) error { return insertUser(ctx, tx, u) })
+	return db.writeUsers(ctx, "create user", func(tx querier) error { return insertUser(ctx, tx, u) })
 }
 
 // GetUser returns the user with the given ID, or an error wrapping
@@ -141,7 +141,7 @@ func (db *DB) SearchUsers(ctx context.Context, q store.PageQuery) ([]store.User,
 // an error wrapping store.ErrNotFound, a taken userName one wrapping
 // store.ErrConflict.
 func (db *DB) UpdateUser(ctx context.Context, id string, fn func(store.User) (store.User, error)) (store.User, error) {
-	return update(ctx, db, "update user",
+	return update(ctx, db.writeUsers, db, "update user",
 		func(q querier, lock string) (store.User, error) { return db.getUser(ctx, q, id, lock) },
 		fn,
 		func(old store.User, u *store.User) {
@@ -155,7 +155,7 @@ func (db *DB) UpdateUser(ctx context.Context, id string, fn func(store.User) (st
 // transaction. It returns check's error as is, or an error wrapping
 // store.ErrNotFound when there is no such user.
 func (db *DB) DeleteUser(ctx context.Context, id string, check func(store.User) error) error {
-	return db.write(ctx, "delete user", func(tx querier) error {
+	return db.writeUsers(ctx, "delete user", func(tx querier) error {
 		if check != nil {
 			u, err := db.getUser(ctx, tx, id, db.d.forUpdate)
 			if err != nil {
@@ -202,7 +202,7 @@ func countUsers(ctx context.Context, q querier, n int64) error {
 // returns false and an error wrapping store.ErrConflict when u's ID or
 // userName is taken, or false and the driver's error.
 func (db *DB) CreateUserIfNoneHasRole(ctx context.Context, u store.User, role string) (bool, error) {
-	return db.createUnless(ctx, "create user if none has role", lockRoleHolder, role,
+	return db.createUnless(ctx, db.writeUsers, "create user if none has role", lockRoleHolder, role,
 		`SELECT EXISTS (SELECT 1 FROM user_roles r JOIN users u ON u.id = r.user_id WHERE r.role = $1 AND u.active)`,
 		[]any{role}, func(tx querier) error { return insertUser(ctx, tx, u) })
 }

@@ -64,12 +64,23 @@ CREATE INDEX user_values_lookup ON user_values (attr, value_lower, user_id);
 CREATE VIRTUAL TABLE user_search USING fts5 (
 	value, content = 'user_values', content_rowid = 'rid', tokenize = 'trigram');
 
+-- The triggers queue the changes of user_values, and a transaction that
+-- changed users applies the queue to user_search in one statement before it
+-- commits: FTS5 writes what it holds to disk at every savepoint, which a
+-- bulk request's transaction takes for each of its writes.
+CREATE TABLE user_search_pending (
+	seq     INTEGER PRIMARY KEY,
+	rid     INTEGER NOT NULL,
+	value   TEXT NOT NULL,
+	deleted INTEGER NOT NULL
+);
+
 CREATE TRIGGER user_values_insert AFTER INSERT ON user_values BEGIN
-	INSERT INTO user_search (rowid, value) VALUES (new.rid, new.value);
+	INSERT INTO user_search_pending (rid, value, deleted) VALUES (new.rid, new.value, 0);
 END;
 
 CREATE TRIGGER user_values_delete AFTER DELETE ON user_values BEGIN
-	INSERT INTO user_search (user_search, rowid, value) VALUES ('delete', old.rid, old.value);
+	INSERT INTO user_search_pending (rid, value, deleted) VALUES (old.rid, old.value, 1);
 END;
 
 INSERT INTO user_values (user_id, attr, position, value, value_lower, type, is_primary)
@@ -103,3 +114,7 @@ CREATE TABLE user_counts (
 );
 
 INSERT INTO user_counts (shard, n) SELECT 0, count(*) FROM users;
+
+INSERT INTO user_search (user_search, rowid, value)
+	SELECT CASE WHEN deleted THEN 'delete' END, rid, value FROM user_search_pending ORDER BY seq;
+DELETE FROM user_search_pending;
