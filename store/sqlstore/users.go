@@ -324,19 +324,11 @@ func userFields(u store.User) ([]string, []any, error) {
 
 // indexUser writes the child rows that lookups and filters use: the user's
 // roles, the values of its multi-valued attributes, and the single-valued
-// attributes searched by substring.
+// attributes searched by substring; one INSERT for each table.
 func indexUser(ctx context.Context, q querier, u store.User) error {
+	var roles, values rowsInsert
 	for i, role := range u.Roles {
-		if _, err := q.ExecContext(ctx,
-			`INSERT INTO user_roles (user_id, position, role) VALUES ($1, $2, $3)`, u.ID, i, role); err != nil {
-			return err
-		}
-	}
-	insert := func(attr store.Attr, i int, v store.Value) error {
-		_, err := q.ExecContext(ctx, `INSERT INTO user_values (user_id, attr, position, value, value_lower,
-			type, display, is_primary) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-			u.ID, string(attr), i, v.Value, store.Fold(v.Value), v.Type, v.Display, v.Primary)
-		return err
+		roles.add(u.ID, i, role)
 	}
 	for _, m := range []struct {
 		attr   store.Attr
@@ -349,19 +341,42 @@ func indexUser(ctx context.Context, q querier, u store.User) error {
 		{store.AttrEntitlements, u.Entitlements},
 	} {
 		for i, v := range m.values {
-			if err := insert(m.attr, i, v); err != nil {
-				return err
-			}
+			values.add(u.ID, string(m.attr), i, v.Value, store.Fold(v.Value), v.Type, v.Display, v.Primary)
 		}
 	}
 	for _, s := range searched(u) {
 		if s.value != "" {
-			if err := insert(s.attr, 0, store.Value{Value: s.value}); err != nil {
-				return err
-			}
+			values.add(u.ID, string(s.attr), 0, s.value, store.Fold(s.value), "", "", false)
 		}
 	}
-	return nil
+	if err := roles.exec(ctx, q, `user_roles (user_id, position, role)`); err != nil {
+		return err
+	}
+	return values.exec(ctx, q, `user_values (user_id, attr, position, value, value_lower, type, display, is_primary)`)
+}
+
+// rowsInsert collects the rows of one multi-row INSERT.
+type rowsInsert struct {
+	tuples []string
+	args   []any
+}
+
+func (r *rowsInsert) add(values ...any) {
+	marks := make([]string, len(values))
+	for i := range values {
+		marks[i] = fmt.Sprintf("$%d", len(r.args)+i+1)
+	}
+	r.tuples = append(r.tuples, "("+strings.Join(marks, ", ")+")")
+	r.args = append(r.args, values...)
+}
+
+// exec inserts the rows into into (a table and its columns), if there are any.
+func (r *rowsInsert) exec(ctx context.Context, q querier, into string) error {
+	if len(r.tuples) == 0 {
+		return nil
+	}
+	_, err := q.ExecContext(ctx, `INSERT INTO `+into+` VALUES `+strings.Join(r.tuples, ", "), r.args...)
+	return err
 }
 
 // searched returns u's values of the single-valued attributes copied into

@@ -3,7 +3,9 @@
 -- console's search need to be answered from indexes at any number of users.
 --
 -- The text columns that queries compare and sort use the "C" collation, so
--- that they order byte by byte and lower() folds A-Z only, as in SQLite.
+-- that they order byte by byte and lower() folds A-Z only, as in SQLite; ids
+-- keep the database's collation, so that their comparisons use the primary
+-- key.
 -- user_values holds the values of the multi-valued attributes (emails,
 -- phoneNumbers, ims, photos, entitlements: attr is the attribute's name) and
 -- a copy of the single-valued attributes searched by substring (userName,
@@ -45,7 +47,7 @@ ALTER TABLE users
 	ADD COLUMN organization text COLLATE "C" NOT NULL DEFAULT '',
 	ADD COLUMN division text COLLATE "C" NOT NULL DEFAULT '',
 	ADD COLUMN department text COLLATE "C" NOT NULL DEFAULT '',
-	ADD COLUMN manager_id text COLLATE "C" NOT NULL DEFAULT '';
+	ADD COLUMN manager_id text NOT NULL DEFAULT ''; -- an id, like users.id (which it is compared with)
 
 ALTER TABLE user_roles ALTER COLUMN role TYPE text COLLATE "C";
 
