@@ -27,6 +27,7 @@ type Store interface {
 	store.IdentityProviderStore
 	store.AssertionStore
 	store.AuditStore
+	InTransaction(ctx context.Context, fn func(store.Store) error) error
 }
 
 var _ Store = store.Store(nil)

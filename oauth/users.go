@@ -205,8 +205,13 @@ func (s *Service) updateUser(ctx context.Context, actor Actor, id string, pre Pr
 		if err != nil {
 			return store.User{}, err
 		}
-		u.UpdatedAt = s.now().UTC()
 		before, after = old, u
+		if changedFields(old, u) == "" {
+			// RFC 7644 §3.5.2: a change that changes nothing leaves the
+			// version and meta.lastModified as they are.
+			return store.User{}, store.ErrUnchanged
+		}
+		u.UpdatedAt = s.now().UTC()
 		return u, nil
 	})
 	switch {
@@ -214,6 +219,8 @@ func (s *Service) updateUser(ctx context.Context, actor Actor, id string, pre Pr
 		return store.User{}, fmt.Errorf("%w: %q", ErrUserNameTaken, after.UserName)
 	case err != nil:
 		return store.User{}, fmt.Errorf("oauth: update user: %w", err)
+	case u.Version == before.Version:
+		return u, nil // unchanged: nothing to audit
 	}
 	s.audit(ctx, actor.name, "user.updated", u.UserName, auditVia(actor, "changed: "+changedFields(before, u)))
 	return u, nil
@@ -290,7 +297,8 @@ func auditVia(a Actor, what string) string {
 }
 
 // changedFields names the attributes that differ between a and b, for the
-// audit log (never their values: one of them is the password hash).
+// audit log (never their values: one of them is the password hash); "" when
+// none does.
 func changedFields(a, b store.User) string {
 	var out []string
 	add := func(changed bool, name string) {
@@ -299,17 +307,46 @@ func changedFields(a, b store.User) string {
 		}
 	}
 	add(a.UserName != b.UserName, "userName")
-	add(a.GivenName != b.GivenName || a.FamilyName != b.FamilyName, "name")
+	add(a.GivenName != b.GivenName || a.FamilyName != b.FamilyName || a.MiddleName != b.MiddleName ||
+		a.HonorificPrefix != b.HonorificPrefix || a.HonorificSuffix != b.HonorificSuffix ||
+		a.FormattedName != b.FormattedName, "name")
 	add(a.DisplayName != b.DisplayName, "displayName")
+	add(a.NickName != b.NickName, "nickName")
+	add(a.ProfileURL != b.ProfileURL, "profileUrl")
+	add(a.Title != b.Title, "title")
+	add(a.UserType != b.UserType, "userType")
 	add(!slices.Equal(a.Emails, b.Emails), "emails")
+	add(!slices.Equal(a.PhoneNumbers, b.PhoneNumbers), "phoneNumbers")
+	add(!slices.Equal(a.IMs, b.IMs), "ims")
+	add(!slices.Equal(a.Photos, b.Photos), "photos")
+	add(!slices.Equal(a.Entitlements, b.Entitlements), "entitlements")
+	add(!slices.Equal(a.X509Certificates, b.X509Certificates), "x509Certificates")
+	add(!slices.Equal(a.Addresses, b.Addresses), "addresses")
 	add(a.Active != b.Active, "active")
 	add(a.PreferredLanguage != b.PreferredLanguage, "preferredLanguage")
+	add(a.Locale != b.Locale, "locale")
+	add(a.Timezone != b.Timezone, "timezone")
 	add(!slices.Equal(a.Roles, b.Roles), "roles")
 	add(!bytes.Equal(a.PasswordHash, b.PasswordHash), "password")
 	add(a.ExternalID != b.ExternalID, "externalId")
 	add(a.IdpUserID != b.IdpUserID, "idpUserId")
-	if len(out) == 0 {
-		return "nothing"
-	}
+	ea, eb := a.Enterprise, b.Enterprise
+	ea.ManagerDisplayName, eb.ManagerDisplayName = "", ""
+	add(ea != eb, "enterprise")
 	return strings.Join(out, ", ")
+}
+
+// InTransaction calls fn with a Service whose every change, audit entries
+// included, is made in one store transaction, and with that transaction's
+// store, for reads that must see those changes. The transaction commits when
+// fn returns nil; an error from fn rolls back everything and is returned as
+// is. A change of fn's Service that fails changes nothing and leaves the
+// transaction usable (SCIM bulk requests run so). Neither may be used after
+// fn returns.
+func (s *Service) InTransaction(ctx context.Context, fn func(tx *Service, st store.Store) error) error {
+	return s.store.InTransaction(ctx, func(st store.Store) error {
+		tx := *s
+		tx.store = st
+		return fn(&tx, st)
+	})
 }

@@ -3,6 +3,7 @@ package oauth_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -96,8 +97,8 @@ func TestCreateUser(t *testing.T) {
 	if _, err := svc.CreateUser(ctx, oauth.Actor{}, validUser("other")); err == nil {
 		t.Error("the zero Actor created a user")
 	}
-	if users, err := st.ListUsers(ctx); err != nil || len(users) != 1 {
-		t.Errorf("%d users, %v; want only jdoe", len(users), err)
+	if _, n, err := st.QueryUsers(ctx, store.UserQuery{}); err != nil || n != 1 {
+		t.Errorf("%d users, %v; want only jdoe", n, err)
 	}
 }
 
@@ -279,7 +280,9 @@ func TestConcurrentReplaceWithPrecondition(t *testing.T) {
 		errs := make([]error, 2)
 		for i := range errs {
 			wg.Go(func() {
-				_, errs[i] = svc.ReplaceUser(ctx, actor, u.ID, oauth.VersionIs(round), validUser("racer"))
+				in := validUser("racer")
+				in.DisplayName = fmt.Sprintf("Racer %d.%d", round, i) // a change: an unchanged user keeps its version
+				_, errs[i] = svc.ReplaceUser(ctx, actor, u.ID, oauth.VersionIs(round), in)
 			})
 		}
 		wg.Wait()

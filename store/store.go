@@ -29,6 +29,10 @@ var (
 	ErrNotFound = errors.New("store: not found")
 	// ErrConflict is returned when a write would break a uniqueness rule.
 	ErrConflict = errors.New("store: conflict")
+	// ErrUnchanged is what an update function returns to say that it
+	// changes nothing: the update method then writes nothing and returns
+	// the stored record (a user keeps its Version) and a nil error.
+	ErrUnchanged = errors.New("store: unchanged")
 )
 
 // Purpose is what an OAuth client is for.
@@ -359,9 +363,6 @@ type UserStore interface {
 	GetUser(ctx context.Context, id string) (User, error)
 	// GetUserByName matches userName case-insensitively.
 	GetUserByName(ctx context.Context, userName string) (User, error)
-	// ListUsers returns every user ordered by userName compared
-	// case-insensitively.
-	ListUsers(ctx context.Context) ([]User, error)
 	// SearchUsers returns one page of the users UserSearch(q.Search)
 	// selects, ordered by userName, and how many match in all.
 	SearchUsers(ctx context.Context, q PageQuery) ([]User, int, error)

@@ -94,7 +94,7 @@ func checkRelease1(t *testing.T, dsn string, want fixture) {
 	if got.Clients, err = db.ListClients(ctx); err != nil {
 		t.Fatalf("ListClients: %v", err)
 	}
-	if got.Users, err = db.ListUsers(ctx); err != nil {
+	if got.Users, _, err = db.QueryUsers(ctx, store.UserQuery{Limit: 1000}); err != nil {
 		t.Fatalf("ListUsers: %v", err)
 	}
 	if got.Roles, err = db.ListRoles(ctx); err != nil {

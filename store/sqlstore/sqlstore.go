@@ -253,10 +253,11 @@ func (db *DB) createUnless(ctx context.Context, write func(context.Context, stri
 }
 
 // update is the read-modify-write of one record for the store operation op,
-// in one transaction of write (db.write or db.writeUsers): get reads the record (with lock, the dialect's
-// forUpdate), fn changes it (its error is returned as is and nothing is
-// written), keep restores what fn may not change, save writes it, and get
-// reads it back as saved.
+// in one transaction of write (db.write or db.writeUsers): get reads the
+// record (with lock, the dialect's forUpdate), fn changes it (its error is
+// returned as is and nothing is written; store.ErrUnchanged writes nothing
+// and returns what get read), keep restores what fn may not change, save
+// writes it, and get reads it back as saved.
 func update[T any](ctx context.Context, write func(context.Context, string, func(querier) error) error, db *DB,
 	op string, get func(q querier, lock string) (T, error),
 	fn func(T) (T, error), keep func(old T, v *T), save func(tx querier, v T) error) (T, error) {
@@ -267,6 +268,10 @@ func update[T any](ctx context.Context, write func(context.Context, string, func
 			return err
 		}
 		v, err := fn(old)
+		if errors.Is(err, store.ErrUnchanged) {
+			saved = old
+			return nil
+		}
 		if err != nil {
 			return errFn{err}
 		}

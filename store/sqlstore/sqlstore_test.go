@@ -259,7 +259,7 @@ func TestTwoPoolsOneDatabase(t *testing.T) {
 					t.Errorf("round %d: CreateSigningKeyIfNoneCurrent via two pools: created = %v, want exactly one", round, keys)
 				}
 			}
-			users, err := a.ListUsers(ctx)
+			users, _, err := a.QueryUsers(ctx, store.UserQuery{Limit: 1000})
 			if err != nil || len(users) != len(roles) {
 				t.Errorf("ListUsers = %d users, %v; want %d (one per role)", len(users), err, len(roles))
 			}

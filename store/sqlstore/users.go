@@ -117,16 +117,6 @@ func (db *DB) getOneUser(ctx context.Context, key, where string, args ...any) (s
 	return found[0], nil
 }
 
-// ListUsers returns every user ordered by userName (case-insensitively), or an
-// error.
-func (db *DB) ListUsers(ctx context.Context) ([]store.User, error) {
-	list, err := queryList(ctx, db.q, scanUser, `SELECT `+userColumns+` FROM users ORDER BY lower(user_name)`)
-	if err != nil {
-		return nil, db.wrap("list users", err)
-	}
-	return list, nil
-}
-
 // SearchUsers returns one page of the users that store.UserSearch(q.Search)
 // matches, ordered by userName, and how many match in all, or an error.
 func (db *DB) SearchUsers(ctx context.Context, q store.PageQuery) ([]store.User, int, error) {

@@ -245,3 +245,11 @@ func normIdentityProvider(p store.IdentityProvider) store.IdentityProvider {
 	p.CreatedAt, p.UpdatedAt = normTime(p.CreatedAt), normTime(p.UpdatedAt)
 	return p
 }
+
+// listUsers returns every user (of the few a test creates) in userName order,
+// through QueryUsers.
+func listUsers(t *testing.T, s store.Store) ([]store.User, error) {
+	t.Helper()
+	users, _, err := s.QueryUsers(t.Context(), store.UserQuery{Limit: store.MaxPageLimit})
+	return users, err
+}

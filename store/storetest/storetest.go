@@ -64,6 +64,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"UserList", testUserList},
 		{"UserUpdate", testUserUpdate},
 		{"UserUpdateFnError", testUserUpdateFnError},
+		{"UserUpdateUnchanged", testUserUpdateUnchanged},
 		{"UserConcurrentUpdate", testUserConcurrentUpdate},
 		{"UserNotFound", testUserNotFound},
 		{"UserConflict", testUserConflict},

@@ -56,7 +56,7 @@ func testUserEmptyFields(t *testing.T, s store.Store) {
 
 func testUserList(t *testing.T, s store.Store) {
 	ctx := t.Context()
-	got, err := s.ListUsers(ctx)
+	got, err := listUsers(t, s)
 	must(t, "ListUsers (empty)", err)
 	if len(got) != 0 {
 		t.Errorf("ListUsers of an empty store: got %d users", len(got))
@@ -70,7 +70,7 @@ func testUserList(t *testing.T, s store.Store) {
 	}
 	// Ordered by userName compared case-insensitively (bytewise, BOB would come first).
 	want = []store.User{want[1], want[0], want[2]}
-	got, err = s.ListUsers(ctx)
+	got, err = listUsers(t, s)
 	must(t, "ListUsers", err)
 	equalList(t, "ListUsers (by userName)", got, want, normUser)
 }
@@ -222,7 +222,7 @@ func testUserConflict(t *testing.T, s store.Store) {
 	must(t, "GetUser", err)
 	equal(t, "user after conflicting update", got, bob, normUser)
 
-	list, err := s.ListUsers(ctx)
+	list, err := listUsers(t, s)
 	must(t, "ListUsers", err)
 	if len(list) != 2 {
 		t.Errorf("ListUsers: got %d users, want 2", len(list))
@@ -254,7 +254,7 @@ func testUserDelete(t *testing.T, s store.Store) {
 	}
 	_, err = s.GetUser(ctx, keep.ID)
 	must(t, "GetUser after a refused delete", err)
-	list, err := s.ListUsers(ctx)
+	list, err := listUsers(t, s)
 	must(t, "ListUsers", err)
 	equalList(t, "ListUsers after delete", list, []store.User{keep}, normUser)
 
@@ -353,9 +353,26 @@ func testCreateUserIfNoneHasRoleConcurrent(t *testing.T, s store.Store) {
 	if n := created.Load(); n != 1 {
 		t.Errorf("%d concurrent callers: %d created a user, want 1", callers, n)
 	}
-	list, err := s.ListUsers(ctx)
+	list, err := listUsers(t, s)
 	must(t, "ListUsers", err)
 	if len(list) != 1 || !strings.HasPrefix(list[0].ID, "admin") {
 		t.Errorf("ListUsers after concurrent creation: got %d users, want 1", len(list))
 	}
+}
+
+// testUserUpdateUnchanged checks that an update function returning
+// ErrUnchanged writes nothing: the user keeps its Version and UpdatedAt.
+func testUserUpdateUnchanged(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	u := newUser("u1", "alice")
+	must(t, "CreateUser", s.CreateUser(ctx, u))
+	got, err := s.UpdateUser(ctx, u.ID, func(old store.User) (store.User, error) {
+		old.DisplayName = "not saved"
+		return old, store.ErrUnchanged
+	})
+	must(t, "UpdateUser returning ErrUnchanged", err)
+	equal(t, "UpdateUser returning ErrUnchanged", got, u, normUser)
+	stored, err := s.GetUser(ctx, u.ID)
+	must(t, "GetUser", err)
+	equal(t, "GetUser after an unchanged update", stored, u, normUser)
 }

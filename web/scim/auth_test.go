@@ -57,7 +57,8 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{http.MethodGet, "/api/v1/scim2/Schemas", "", http.StatusOK},
 		{http.MethodGet, "/api/v1/scim2/ResourceTypes", "", http.StatusOK},
 		{http.MethodPost, usersPath, userJSON("created"), http.StatusCreated},
-		{http.MethodPut, targetPath, userJSON("target"), http.StatusOK},
+		// A PUT that changes something: one that changes nothing keeps the version.
+		{http.MethodPut, targetPath, strings.Replace(userJSON("target"), `"emails"`, `"title":"Put","emails"`, 1), http.StatusOK},
 		{http.MethodPatch, targetPath, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"displayName","value":"T"}]}`, http.StatusOK},
 		{http.MethodPost, bulkPath, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:BulkRequest"],"Operations":[]}`, http.StatusOK},
 		{http.MethodDelete, usersPath + "/no-such-user", "", http.StatusNotFound},

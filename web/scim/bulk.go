@@ -3,12 +3,16 @@ package scim
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"regexp"
 	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/appintegration/appintegration/oauth"
+	"github.com/appintegration/appintegration/store"
 )
 
 // bulkRequest is RFC 7644 §3.7's BulkRequest.
@@ -45,9 +49,7 @@ type bulkResponse struct {
 // JSON string values of data.
 var bulkRef = regexp.MustCompile(`bulkId:([A-Za-z0-9._~-]+)`)
 
-// bulk is POST /Bulk (RFC 7644 §3.7). Operations run in order, except that
-// one referring to the bulkId of a later POST waits until that POST has run;
-// processing stops once failOnErrors operations have failed.
+// bulk is POST /Bulk (RFC 7644 §3.7), run by bulkRun in one transaction.
 func (h *handler) bulk(c echo.Context) error {
 	body, err := readBody(c)
 	if err != nil {
@@ -82,6 +84,31 @@ func (h *handler) bulk(c echo.Context) error {
 		}
 	}
 
+	// Every operation runs in one transaction, each in a savepoint of it: one
+	// that fails changes nothing, and the request costs one commit instead of
+	// one for each user (RFC 7644 §3.7 leaves failed operations to failOnErrors).
+	var results []*bulkResult
+	err = h.svc.InTransaction(c.Request().Context(), func(tx *oauth.Service, st store.Store) error {
+		results = (&handler{svc: tx, users: st, log: h.log}).bulkRun(c, req, owner)
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("scim: bulk: %w", err)
+	}
+	resp := bulkResponse{Schemas: []string{schemaBulkResponse}, Operations: []bulkResult{}}
+	for _, r := range results {
+		if r != nil {
+			resp.Operations = append(resp.Operations, *r)
+		}
+	}
+	return writeJSON(c, http.StatusOK, resp)
+}
+
+// bulkRun runs the operations of req in order, except that one referring to
+// the bulkId of a later POST (owner: bulkId → index) waits until that POST
+// has run; it stops once failOnErrors operations have failed. It returns the
+// result of each operation that ran, nil for the others.
+func (h *handler) bulkRun(c echo.Context, req bulkRequest, owner map[string]int) []*bulkResult {
 	results := make([]*bulkResult, len(req.Operations))
 	created := map[string]string{} // bulkId → new user's id
 	failed := map[string]bool{}    // bulkIds whose operation failed
@@ -145,13 +172,7 @@ func (h *handler) bulk(c echo.Context) error {
 		}
 		pending = waiting
 	}
-	resp := bulkResponse{Schemas: []string{schemaBulkResponse}, Operations: []bulkResult{}}
-	for _, r := range results {
-		if r != nil {
-			resp.Operations = append(resp.Operations, *r)
-		}
-	}
-	return writeJSON(c, http.StatusOK, resp)
+	return results
 }
 
 func resultFor(op bulkOp, e *Error) *bulkResult {

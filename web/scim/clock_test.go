@@ -2,6 +2,7 @@ package scim_test
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 )
@@ -23,7 +24,8 @@ func TestSCIMRunsOnTheServiceClock(t *testing.T) {
 	}
 	e.skew.Store(int64(96 * time.Hour))
 	tok = e.token(t) // the first one expired a day ago, by the service's clock
-	r := e.do(t, http.MethodPut, usersPath+"/"+str(u, "id"), tok, userJSON("later")).must(t, http.StatusOK)
+	changed := strings.Replace(userJSON("later"), `"emails"`, `"title":"Later","emails"`, 1)
+	r := e.do(t, http.MethodPut, usersPath+"/"+str(u, "id"), tok, changed).must(t, http.StatusOK)
 	modified, err := time.Parse(time.RFC3339Nano, str(r.Body, "meta.lastModified"))
 	if err != nil {
 		t.Fatal(err)

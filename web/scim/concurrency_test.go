@@ -23,7 +23,7 @@ func TestConcurrentPutsWithIfMatch(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				body := strings.Replace(userJSON("racer"), `"emails"`, `"displayName":"writer `+strconv.Itoa(i)+`","emails"`, 1)
+				body := strings.Replace(userJSON("racer"), `"emails"`, `"displayName":"writer `+strconv.Itoa(round)+"."+strconv.Itoa(i)+`","emails"`, 1)
 				<-start
 				statuses[i] = e.do(t, http.MethodPut, path, tok, body, "If-Match", ifMatch).Status
 			}()

@@ -82,19 +82,19 @@ func (h *handler) schemaResources() []resource {
 			core = append(core, a)
 		}
 	}
-	loc := h.svc.Issuer() + BasePath + "/Schemas/"
+	loc := h.base() + "/Schemas/"
+	doc := func(id, name, desc string, attrs []*attrDef) resource {
+		return resource{
+			"schemas": []string{schemaSchema}, "id": id, "name": name, "description": desc,
+			"attributes": schemaDoc(attrs),
+			"meta":       map[string]any{"resourceType": "Schema", "location": loc + id},
+		}
+	}
 	return []resource{
-		{
-			"schemas": []string{schemaSchema}, "id": SchemaUser, "name": "User", "description": "User Account",
-			"attributes": schemaDoc(core),
-			"meta":       map[string]any{"resourceType": "Schema", "location": loc + SchemaUser},
-		},
-		{
-			"schemas": []string{schemaSchema}, "id": SchemaExtension, "name": "UserCustomParameters",
-			"description": "SAP user custom parameters",
-			"attributes":  schemaDoc(extensionAttrs),
-			"meta":        map[string]any{"resourceType": "Schema", "location": loc + SchemaExtension},
-		},
+		doc(SchemaUser, "User", "User Account", core),
+		doc(SchemaEnterprise, "EnterpriseUser", "Enterprise User", enterpriseAttrs),
+		doc(SchemaExtension, "UserCustomParameters", "SAP user custom parameters", extensionAttrs),
+		doc(SchemaGroup, "Group", "Group: a role of the role catalog", groupAttrs),
 	}
 }
 
@@ -113,29 +113,40 @@ func (h *handler) schema(c echo.Context) error {
 	return newError(http.StatusNotFound, "", "There is no schema %q.", truncate(c.Param("id"), 80))
 }
 
-func (h *handler) userResourceType() resource {
-	return resource{
-		"schemas": []string{schemaResourceType}, "id": "User", "name": "User",
-		"endpoint": "/Users", "description": "User Account", "schema": SchemaUser,
-		"schemaExtensions": []map[string]any{{"schema": SchemaExtension, "required": false}},
-		"meta": map[string]any{
-			"resourceType": "ResourceType",
-			"location":     h.svc.Issuer() + BasePath + "/ResourceTypes/User",
-		},
+func (h *handler) resourceTypeList() []resource {
+	rt := func(id, endpoint, desc, schema string, extensions []map[string]any) resource {
+		r := resource{
+			"schemas": []string{schemaResourceType}, "id": id, "name": id,
+			"endpoint": endpoint, "description": desc, "schema": schema,
+			"meta": map[string]any{"resourceType": "ResourceType", "location": h.base() + "/ResourceTypes/" + id},
+		}
+		if extensions != nil {
+			r["schemaExtensions"] = extensions
+		}
+		return r
+	}
+	return []resource{
+		rt("User", "/Users", "User Account", SchemaUser, []map[string]any{
+			{"schema": SchemaEnterprise, "required": false},
+			{"schema": SchemaExtension, "required": false},
+		}),
+		rt("Group", "/Groups", "The roles of the role catalog; their members are the users holding the role", SchemaGroup, nil),
 	}
 }
 
 // resourceTypes is GET /ResourceTypes (RFC 7644 §4).
 func (h *handler) resourceTypes(c echo.Context) error {
-	return writeJSON(c, http.StatusOK, listOf([]resource{h.userResourceType()}))
+	return writeJSON(c, http.StatusOK, listOf(h.resourceTypeList()))
 }
 
-// resourceType is GET /ResourceTypes/User.
+// resourceType is GET /ResourceTypes/{User,Group}.
 func (h *handler) resourceType(c echo.Context) error {
-	if !strings.EqualFold(c.Param("id"), "User") {
-		return newError(http.StatusNotFound, "", "There is no resource type %q; this service has User.", truncate(c.Param("id"), 40))
+	for _, r := range h.resourceTypeList() {
+		if strings.EqualFold(r["id"].(string), c.Param("id")) {
+			return writeJSON(c, http.StatusOK, r)
+		}
 	}
-	return writeJSON(c, http.StatusOK, h.userResourceType())
+	return newError(http.StatusNotFound, "", "There is no resource type %q; this service has User and Group.", truncate(c.Param("id"), 40))
 }
 
 func listOf(list []resource) listResponse {

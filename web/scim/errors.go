@@ -33,8 +33,9 @@ const (
 	schemaBulkResponse = "urn:ietf:params:scim:api:messages:2.0:BulkResponse"
 )
 
-// contentType is the media type of every SCIM response (RFC 7644 §8.1).
-const contentType = "application/scim+json; charset=utf-8"
+// contentType is the media type of every SCIM response (RFC 7644 §8.1),
+// exactly: some clients refuse one with a charset parameter.
+const contentType = "application/scim+json"
 
 // Error is a SCIM error response (RFC 7644 §3.12). Detail is safe to show to
 // the caller: it never holds a password, a token or an internal error's text.

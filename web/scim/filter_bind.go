@@ -5,37 +5,48 @@ import (
 	"time"
 )
 
+// binder binds attribute paths to the schema of one resource type.
+type binder struct {
+	lookup func(uri, name string) *attrDef
+}
+
+// The binders of the resource types.
+var (
+	userBinder  = binder{lookupAttr}
+	groupBinder = binder{lookupGroupAttr}
+)
+
 // bindFilter resolves every attribute path of e against the User schema and
 // checks that each comparison makes sense for the attribute's type. Errors
 // are invalidFilter messages safe to show.
-func bindFilter(e expr) error { return bind(e, nil) }
+func bindFilter(e expr) error { return userBinder.bind(e, nil) }
 
 // bind binds e; parent is the complex attribute whose values a valuePath
 // filter tests, nil at the top level.
-func bind(e expr, parent *attrDef) error {
+func (b binder) bind(e expr, parent *attrDef) error {
 	switch e := e.(type) {
 	case *logicalExpr:
-		if err := bind(e.Left, parent); err != nil {
+		if err := b.bind(e.Left, parent); err != nil {
 			return err
 		}
-		return bind(e.Right, parent)
+		return b.bind(e.Right, parent)
 	case *notExpr:
-		return bind(e.X, parent)
+		return b.bind(e.X, parent)
 	case *presentExpr:
-		if err := bindPath(&e.Path, parent, false); err != nil {
+		if err := b.bindPath(&e.Path, parent, false); err != nil {
 			return err
 		}
 		return checkFilterable(&e.Path)
 	case *valuePathExpr:
-		if err := bindPath(&e.Path, parent, false); err != nil {
+		if err := b.bindPath(&e.Path, parent, false); err != nil {
 			return err
 		}
 		if e.Path.def.Type != typeComplex {
 			return fmt.Errorf("%s is not a complex attribute, so it takes no [filter]", e.Path)
 		}
-		return bind(e.Filter, e.Path.def)
+		return b.bind(e.Filter, e.Path.def)
 	case *compareExpr:
-		if err := bindPath(&e.Path, parent, true); err != nil {
+		if err := b.bindPath(&e.Path, parent, true); err != nil {
 			return err
 		}
 		if err := checkFilterable(&e.Path); err != nil {
@@ -49,7 +60,7 @@ func bind(e expr, parent *attrDef) error {
 // bindPath resolves p. With compare set, a complex attribute without a
 // sub-attribute stands for its "value" sub-attribute (emails co "@x" tests
 // the addresses), as RFC 7644 §3.4.2.2 describes for multi-valued attributes.
-func bindPath(p *attrPath, parent *attrDef, compare bool) error {
+func (b binder) bindPath(p *attrPath, parent *attrDef, compare bool) error {
 	if parent != nil {
 		if p.URI != "" || p.Sub != "" {
 			return fmt.Errorf("%s: inside [ ] name a sub-attribute of %s only", p, parent.Name)
@@ -61,7 +72,7 @@ func bindPath(p *attrPath, parent *attrDef, compare bool) error {
 		p.def, p.subDef, p.rel = parent, s, true
 		return nil
 	}
-	d := lookupAttr(p.URI, p.Attr)
+	d := b.lookup(p.URI, p.Attr)
 	if d == nil {
 		return fmt.Errorf("unknown attribute %q", truncate(p.String(), 80))
 	}

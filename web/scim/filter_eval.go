@@ -3,6 +3,8 @@ package scim
 import (
 	"strings"
 	"time"
+
+	"github.com/appintegration/appintegration/store"
 )
 
 // resource is a SCIM resource in its JSON form, as produced by
@@ -53,11 +55,12 @@ func matches(e expr, res resource) bool {
 	return false
 }
 
-// container returns the object that holds attribute d of res: the extension
-// object for extension attributes, res itself otherwise.
+// container returns the object that holds attribute d of res: the
+// extension's object for extension attributes (nil when res has none), res
+// itself otherwise.
 func container(res resource, d *attrDef) resource {
-	if d.schema == SchemaExtension {
-		m, _ := res[SchemaExtension].(map[string]any)
+	if isExtension(d.schema) != "" {
+		m, _ := res[d.schema].(map[string]any)
 		return m
 	}
 	return res
@@ -154,7 +157,7 @@ func compare(op string, v, lit any, d *attrDef) bool {
 	}
 	l := lit.(string)
 	if !d.CaseExact {
-		s, l = strings.ToLower(s), strings.ToLower(l)
+		s, l = store.Fold(s), store.Fold(l)
 	}
 	switch op {
 	case "co":

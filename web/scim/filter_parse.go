@@ -223,8 +223,29 @@ func (p *parser) parseAttrExp() (expr, error) {
 		if err := p.expect(tokRBracket, `"]"`); err != nil {
 			return nil, err
 		}
+		// Entra ID's form: emails[type eq "work"].value eq "x", one value
+		// whose type is work and whose value is x — the same as
+		// emails[type eq "work" and value eq "x"].
+		if t := p.peek(); t.kind == tokWord && strings.HasPrefix(t.text, ".") {
+			p.next()
+			sub := t.text[1:]
+			if !validAttrName(sub) {
+				return nil, fmt.Errorf("%q is not a sub-attribute name (position %d)", truncate(sub, 40), t.pos+2)
+			}
+			last, err := p.parseComparison(attrPath{Attr: sub})
+			if err != nil {
+				return nil, err
+			}
+			f = &logicalExpr{Op: "and", Left: f, Right: last}
+		}
 		return &valuePathExpr{Path: path, Filter: f}, nil
 	}
+	return p.parseComparison(path)
+}
+
+// parseComparison parses what follows an attribute path: "pr", or a
+// comparison operator and a value.
+func (p *parser) parseComparison(path attrPath) (expr, error) {
 	opTok := p.next()
 	if opTok.kind != tokWord {
 		return nil, fmt.Errorf("expected an operator after %s at position %d, found %s", path, opTok.pos+1, opTok)
@@ -304,13 +325,20 @@ func isJSONNumber(s string) bool {
 }
 
 // parseAttrPath splits [URI ":"] ATTRNAME ["." subAttr]. A URI is recognised
-// by its "urn:" prefix; the attribute name follows its last colon.
+// by its "urn:" prefix; the attribute name follows its last colon, or, after
+// the URN of an extension this service has, a colon or a dot: SAP's tools
+// write "urn:…:user-custom-parameters.idpUserId".
 func parseAttrPath(s string) (attrPath, error) {
 	var p attrPath
 	rest := s
 	if len(s) > 4 && strings.EqualFold(s[:4], "urn:") {
 		i := strings.LastIndexByte(s, ':')
 		p.URI, rest = s[:i], s[i+1:]
+		for _, ext := range extensionSchemas {
+			if len(s) > len(ext) && strings.EqualFold(s[:len(ext)], ext) && (s[len(ext)] == '.' || s[len(ext)] == ':') {
+				p.URI, rest = ext, s[len(ext)+1:]
+			}
+		}
 	}
 	name, sub, hasSub := strings.Cut(rest, ".")
 	if !validAttrName(name) || (hasSub && !validAttrName(sub)) {

@@ -29,7 +29,8 @@ func TestFilterGrammar(t *testing.T) {
 		{filter: `userName ge "bjensen"`, want: true},
 		{filter: `userName lt "c"`, want: true},
 		{filter: `userName le "bjensem"`, want: false},
-		{filter: `title pr`, err: `unknown attribute "title"`},
+		{filter: `title pr`, want: false},
+		{filter: `shoeSize pr`, err: `unknown attribute "shoeSize"`},
 		{filter: `displayName pr`, want: true},
 		{filter: `externalId pr`, want: true},
 		{filter: `externalId eq "701984"`, want: true},
@@ -52,7 +53,7 @@ func TestFilterGrammar(t *testing.T) {
 		{filter: `roles.value eq "PROFILE:sap.dwc:DW_Viewer"`, want: true},
 		{filter: `roles.display eq "dw viewer"`, want: true},
 		{filter: `externalId eq null`, want: false},
-		{filter: `nickName eq null`, err: "unknown attribute"},
+		{filter: `nickName eq null`, want: true},
 		{filter: `displayName ne null`, want: true},
 		// Logical operators, precedence and grouping.
 		{filter: `userName eq "bjensen" and active eq true`, want: true},

@@ -75,7 +75,7 @@ func applyOp(doc resource, op patchOp) error {
 		if !ok {
 			return badRequest(typeInvalidValue, "without a path, value must be an object of attributes.")
 		}
-		return applyObject(doc, kind, obj, false)
+		return applyObject(doc, kind, obj, "")
 	}
 	p, err := parsePatchPath(op.Path)
 	if err != nil {
@@ -91,37 +91,27 @@ func applyOp(doc resource, op patchOp) error {
 // (RFC 7644 §3.5.2.1 and §3.5.2.3). Entra ID sends dotted keys here
 // ("name.givenName") and schema URNs as keys of nested objects. Read-only
 // attributes are skipped, as RFC 7644 §3.5.2 lets a client send them back.
-func applyObject(doc resource, kind string, obj map[string]any, inExtension bool) error {
+func applyObject(doc resource, kind string, obj map[string]any, inExtension string) error {
 	for k, v := range obj {
-		switch {
-		case strings.EqualFold(k, SchemaUser):
+		if ext := isExtension(k); ext != "" || strings.EqualFold(k, SchemaUser) {
 			m, ok := v.(map[string]any)
 			if !ok {
-				return badRequest(typeInvalidValue, "%s must be an object.", SchemaUser)
+				return badRequest(typeInvalidValue, "%s must be an object.", k)
 			}
-			if err := applyObject(doc, kind, m, false); err != nil {
-				return err
-			}
-			continue
-		case strings.EqualFold(k, SchemaExtension):
-			m, ok := v.(map[string]any)
-			if !ok {
-				return badRequest(typeInvalidValue, "%s must be an object.", SchemaExtension)
-			}
-			if err := applyObject(doc, kind, m, true); err != nil {
+			if err := applyObject(doc, kind, m, ext); err != nil {
 				return err
 			}
 			continue
 		}
 		key := k
-		if inExtension {
-			key = SchemaExtension + ":" + k
+		if inExtension != "" {
+			key = inExtension + ":" + k
 		}
 		p, err := parsePatchPath(key)
 		if err != nil {
 			return badRequest(typeInvalidPath, "attribute %q: %v.", truncate(k, 60), err)
 		}
-		if !p.Extension && !p.Ignored && p.Attr.target().Mutability == "readOnly" {
+		if p.Extension == "" && p.Attr.target().Mutability == "readOnly" {
 			continue
 		}
 		if err := applyPath(doc, kind, p, v, true); err != nil {
@@ -133,19 +123,16 @@ func applyObject(doc resource, kind string, obj map[string]any, inExtension bool
 
 // applyPath applies one operation to the attribute p names.
 func applyPath(doc resource, kind string, p patchPath, value any, hasValue bool) error {
-	if p.Ignored {
-		return nil
-	}
-	if p.Extension {
+	if p.Extension != "" {
 		if kind == "remove" {
-			delete(doc, SchemaExtension)
+			delete(doc, p.Extension)
 			return nil
 		}
 		m, ok := value.(map[string]any)
 		if !ok {
-			return badRequest(typeInvalidValue, "the value for %s must be an object.", SchemaExtension)
+			return badRequest(typeInvalidValue, "the value for %s must be an object.", p.Extension)
 		}
-		return applyObject(doc, kind, m, true)
+		return applyObject(doc, kind, m, p.Extension)
 	}
 	d := p.Attr.def
 	if d == schemasAttr || p.Attr.target().Mutability == "readOnly" || (p.FilterSub != nil && p.FilterSub.Mutability == "readOnly") {
@@ -153,8 +140,7 @@ func applyPath(doc resource, kind string, p patchPath, value any, hasValue bool)
 	}
 	holder := container(doc, d)
 	if holder == nil {
-		holder = map[string]any{}
-		doc[SchemaExtension] = holder
+		holder = extensionOf(doc, d.schema)
 	}
 	switch {
 	case p.Filter != nil:
@@ -167,6 +153,10 @@ func applyPath(doc resource, kind string, p patchPath, value any, hasValue bool)
 		if kind == "remove" {
 			delete(holder, d.Name)
 			return nil
+		}
+		if s, ok := value.(string); ok && d.sub("value") != nil {
+			// Entra ID sends the manager as its id alone.
+			value = map[string]any{"value": s}
 		}
 		m, ok := normalizeValue(d, value).(map[string]any)
 		if !ok {
@@ -294,6 +284,11 @@ func applyFiltered(holder resource, kind string, p patchPath, value any) error {
 		}
 		keep = append(keep, v)
 	}
+	if len(hit) == 0 && kind != "add" {
+		// RFC 7644 §3.5.2.2, §3.5.2.3: a value filter that selects nothing
+		// has no target to replace or remove.
+		return newError(http.StatusBadRequest, typeNoTarget, "no value of %s matches the filter.", d.Name)
+	}
 	if kind == "remove" {
 		if p.FilterSub == nil {
 			if d.MultiValued {
@@ -309,8 +304,9 @@ func applyFiltered(holder resource, kind string, p patchPath, value any) error {
 		return nil
 	}
 	if len(hit) == 0 {
-		// Entra ID and Okta replace emails[type eq "work"].value on users that
-		// have no work address yet: add the value the filter describes.
+		// An add through a value filter that selects nothing adds the value
+		// the filter describes: emails[type eq "work"].value on a user who
+		// has no work address yet.
 		seed, ok := filterSeed(p.Filter)
 		if !ok || !d.MultiValued {
 			return newError(http.StatusBadRequest, typeNoTarget, "no value of %s matches the filter.", d.Name)

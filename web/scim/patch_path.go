@@ -18,44 +18,24 @@ type patchPath struct {
 	// FilterSub is the sub-attribute after a filter ("value" in
 	// emails[type eq "work"].value); nil when none.
 	FilterSub *attrDef
-	// Extension is set when the path names the whole extension object.
-	Extension bool
-	// Ignored is set for attributes of the core or enterprise schema that this
-	// service does not keep (title, phoneNumbers, …): operations on them are
-	// accepted and do nothing, as provisioning clients send them routinely.
-	Ignored bool
+	// Extension is the URN of an extension schema when the path names its
+	// whole object; "" otherwise.
+	Extension string
 }
 
 func (p patchPath) String() string {
-	if p.Extension {
-		return SchemaExtension
+	if p.Extension != "" {
+		return p.Extension
 	}
 	return p.Attr.String()
-}
-
-// schemaEnterprise is the enterprise User extension (RFC 7643 §4.3), which
-// this service does not keep.
-const schemaEnterprise = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
-
-// unkeptCore lists attributes of the RFC 7643 §4.1 User schema that this
-// service does not keep, lower case, with sub-attributes as "name.middlename".
-var unkeptCore = map[string]bool{
-	"nickname": true, "profileurl": true, "title": true, "usertype": true, "locale": true,
-	"timezone": true, "phonenumbers": true, "ims": true, "photos": true, "addresses": true,
-	"groups": true, "entitlements": true, "x509certificates": true,
-	"name.middlename": true, "name.honorificprefix": true, "name.honorificsuffix": true,
-	"emails.display": true,
 }
 
 // parsePatchPath parses and binds a PATCH path. Errors are invalidPath
 // messages safe to show.
 func parsePatchPath(src string) (patchPath, error) {
 	src = strings.TrimSpace(src)
-	if strings.EqualFold(src, SchemaExtension) {
-		return patchPath{Extension: true}, nil
-	}
-	if strings.EqualFold(src, schemaEnterprise) {
-		return patchPath{Ignored: true}, nil
+	if ext := isExtension(src); ext != "" {
+		return patchPath{Extension: ext}, nil
 	}
 	toks, err := lex(src)
 	if err != nil {
@@ -69,11 +49,7 @@ func parsePatchPath(src string) (patchPath, error) {
 		return patchPath{}, err
 	}
 	p := patchPath{Attr: attr}
-	if unkept(attr) {
-		p.Ignored = true
-		return p, nil
-	}
-	if err := bindPath(&p.Attr, nil, false); err != nil {
+	if err := userBinder.bindPath(&p.Attr, nil, false); err != nil {
 		return patchPath{}, err
 	}
 	i := 1
@@ -93,7 +69,7 @@ func parsePatchPath(src string) (patchPath, error) {
 		if t := ps.peek(); t.kind != tokEOF {
 			return patchPath{}, fmt.Errorf("unexpected %s at position %d", t, t.pos+1)
 		}
-		if err := bind(f, p.Attr.def); err != nil {
+		if err := userBinder.bind(f, p.Attr.def); err != nil {
 			return patchPath{}, err
 		}
 		p.Filter = f
@@ -102,9 +78,6 @@ func parsePatchPath(src string) (patchPath, error) {
 			name := t.text[1:]
 			if !validAttrName(name) {
 				return patchPath{}, fmt.Errorf("%q is not a sub-attribute name", truncate(name, 40))
-			}
-			if unkeptCore[strings.ToLower(p.Attr.def.Name+"."+name)] {
-				return patchPath{Attr: attr, Ignored: true}, nil
 			}
 			p.FilterSub = p.Attr.def.sub(name)
 			if p.FilterSub == nil {
@@ -117,21 +90,6 @@ func parsePatchPath(src string) (patchPath, error) {
 		return patchPath{}, fmt.Errorf("unexpected %s at position %d", t, t.pos+1)
 	}
 	return p, nil
-}
-
-// unkept reports whether a names an attribute this service does not keep.
-func unkept(a attrPath) bool {
-	if a.URI != "" && strings.EqualFold(a.URI, schemaEnterprise) {
-		return true
-	}
-	if a.URI != "" && !strings.EqualFold(a.URI, SchemaUser) {
-		return false
-	}
-	k := strings.ToLower(a.Attr)
-	if a.Sub != "" {
-		return unkeptCore[k+"."+strings.ToLower(a.Sub)]
-	}
-	return unkeptCore[k]
 }
 
 // matchingBracket returns the index of the ] closing the [ at toks[open], or

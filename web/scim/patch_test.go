@@ -54,8 +54,14 @@ func TestPatchOperations(t *testing.T) {
 		{name: "unknown role", op: "add", path: "roles", value: `[{"value":"PROFILE:sap.dwc:Nope"}]`, err: "not a role of the catalog"},
 		{name: "replace the value of a filtered e-mail", op: "replace", path: `emails[type eq "home"].value`, value: `"b@home.example"`,
 			check: func(t *testing.T, u map[string]any) { want(t, email(u, "home"), "b@home.example") }},
-		{name: "replace a filtered e-mail that does not exist adds it", op: "replace", path: `emails[type eq "other"].value`, value: `"o@example.net"`,
+		{name: "add a filtered e-mail that does not exist adds it", op: "add", path: `emails[type eq "other"].value`, value: `"o@example.net"`,
 			check: func(t *testing.T, u map[string]any) { want(t, email(u, "other"), "o@example.net") }},
+		{name: "replace through a filter that selects nothing has no target", op: "replace", path: `emails[type eq "other"].value`,
+			value: `"o@example.net"`, err: "matches the filter"},
+		{name: "remove through a filter that selects nothing has no target", op: "remove", path: `emails[type eq "other"]`,
+			err: "matches the filter"},
+		{name: "replace of an attribute not set adds it", op: "replace", path: "title", value: `"Tour Guide"`,
+			check: func(t *testing.T, u map[string]any) { want(t, u["title"], "Tour Guide") }},
 		{name: "making one e-mail primary clears the other", op: "replace", path: `emails[type eq "home"].primary`, value: `true`,
 			check: func(t *testing.T, u map[string]any) {
 				for _, e := range u["emails"].([]any) {
@@ -75,10 +81,18 @@ func TestPatchOperations(t *testing.T) {
 				want(t, u["name"].(map[string]any)["givenName"], "Barb")
 				want(t, u["name"].(map[string]any)["familyName"], "Jensen")
 			}},
-		{name: "attributes not kept are ignored", op: "add", path: `phoneNumbers[type eq "work"].value`, value: `"+1 555"`,
-			check: func(t *testing.T, u map[string]any) { want(t, u["phoneNumbers"], nil) }},
-		{name: "enterprise extension is ignored", op: "replace", path: "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department", value: `"R&D"`,
-			check: func(t *testing.T, u map[string]any) { want(t, u["userName"], "bjensen") }},
+		{name: "phone numbers are kept", op: "add", path: `phoneNumbers[type eq "work"].value`, value: `"+1 555"`,
+			check: func(t *testing.T, u map[string]any) {
+				want(t, u["phoneNumbers"].([]any)[0].(map[string]any)["value"], "+1 555")
+			}},
+		{name: "the enterprise extension is kept", op: "replace", path: "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department", value: `"R&D"`,
+			check: func(t *testing.T, u map[string]any) {
+				want(t, u["urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"].(map[string]any)["department"], "R&D")
+			}},
+		{name: "SAP's dotted extension path", op: "replace", path: "urn:sap:params:scim:schemas:extension:sac:2.0:user-custom-parameters.idpUserId", value: `"b@idp"`,
+			check: func(t *testing.T, u map[string]any) {
+				want(t, u["urn:sap:params:scim:schemas:extension:sac:2.0:user-custom-parameters"].(map[string]any)["idpUserId"], "b@idp")
+			}},
 		{name: "userName is checked", op: "replace", path: "userName", value: `"not valid!"`, err: "1 to 20 letters"},
 		{name: "id is read-only", op: "replace", path: "id", value: `"x"`, err: "read-only"},
 		{name: "meta is read-only", op: "replace", path: "meta.created", value: `"2020-01-01T00:00:00Z"`, err: "read-only"},

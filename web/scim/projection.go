@@ -1,6 +1,6 @@
 package scim
 
-import "strings"
+
 
 // projection applies attributes / excludedAttributes (RFC 7644 §3.4.2.5,
 // §3.9). Names it does not know are ignored.
@@ -9,21 +9,24 @@ type projection struct {
 }
 
 func newProjection(include, exclude []string) projection {
+	return newProjectionFor(userBinder, include, exclude)
+}
+
+// newProjectionFor is newProjection for the resource type whose schema b
+// binds to.
+func newProjectionFor(b binder, include, exclude []string) projection {
 	bindAll := func(names []string) []attrPath {
 		var out []attrPath
 		for _, n := range names {
+			if ext := isExtension(n); ext != "" { // the whole extension
+				out = append(out, attrPath{URI: ext})
+				continue
+			}
 			p, err := parseAttrPath(n)
 			if err != nil {
-				if strings.EqualFold(n, SchemaExtension) {
-					out = append(out, attrPath{URI: SchemaExtension})
-				}
 				continue
 			}
-			if strings.EqualFold(p.URI+":"+p.Attr, SchemaExtension) {
-				out = append(out, attrPath{URI: SchemaExtension})
-				continue
-			}
-			if bindPath(&p, nil, false) == nil {
+			if b.bindPath(&p, nil, false) == nil {
 				out = append(out, p)
 			}
 		}
@@ -42,22 +45,17 @@ func (pr projection) apply(res resource) resource {
 		out := resource{"id": res["id"], "schemas": res["schemas"]}
 		for _, p := range pr.include {
 			if p.def == nil { // the whole extension
-				if v, ok := res[SchemaExtension]; ok {
-					out[SchemaExtension] = v
+				if v, ok := res[p.URI]; ok {
+					out[p.URI] = v
 				}
 				continue
 			}
 			src, dst := container(res, p.def), out
-			if p.def.schema == SchemaExtension {
+			if isExtension(p.def.schema) != "" {
 				if src == nil {
 					continue
 				}
-				ext, _ := out[SchemaExtension].(map[string]any)
-				if ext == nil {
-					ext = map[string]any{}
-					out[SchemaExtension] = ext
-				}
-				dst = ext
+				dst = extensionOf(out, p.def.schema)
 			}
 			v, ok := src[p.def.Name]
 			if !ok {
@@ -77,21 +75,26 @@ func (pr projection) apply(res resource) resource {
 	}
 	for _, p := range pr.exclude {
 		if p.def == nil {
-			delete(out, SchemaExtension)
+			delete(out, p.URI)
 			continue
 		}
 		if p.def.Returned == "always" {
 			continue
 		}
-		if p.def.schema == SchemaExtension {
-			if ext, ok := out[SchemaExtension].(map[string]any); ok {
+		if ext := isExtension(p.def.schema); ext != "" {
+			if m, ok := out[ext].(map[string]any); ok {
 				c := map[string]any{}
-				for k, v := range ext {
+				for k, v := range m {
 					if k != p.def.Name {
 						c[k] = v
 					}
 				}
-				out[SchemaExtension] = c
+				if p.subDef != nil {
+					if v, ok := m[p.def.Name]; ok {
+						c[p.def.Name] = withoutSub(v, p.subDef.Name)
+					}
+				}
+				out[ext] = c
 			}
 			continue
 		}

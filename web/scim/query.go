@@ -31,7 +31,11 @@ type searchRequest struct {
 }
 
 // queryFromURL reads the query parameters of GET /Users.
-func queryFromURL(v url.Values) (listQuery, error) {
+func queryFromURL(v url.Values) (listQuery, error) { return queryFromURLFor(v, userBinder) }
+
+// queryFromURLFor reads the query parameters of a list of the resource type
+// whose schema b binds to.
+func queryFromURLFor(v url.Values, b binder) (listQuery, error) {
 	req := searchRequest{
 		Filter: v.Get("filter"), SortBy: v.Get("sortBy"), SortOrder: v.Get("sortOrder"),
 		Attributes: splitList(v.Get("attributes")), ExcludedAttributes: splitList(v.Get("excludedAttributes")),
@@ -48,11 +52,15 @@ func queryFromURL(v url.Values) (listQuery, error) {
 			*p.dst = &n
 		}
 	}
-	return req.query()
+	return req.query(b)
 }
 
 // queryFromBody reads the body of POST /Users/.search.
-func queryFromBody(body []byte) (listQuery, error) {
+func queryFromBody(body []byte) (listQuery, error) { return queryFromBodyFor(body, userBinder) }
+
+// queryFromBodyFor reads the body of a search of the resource type whose
+// schema b binds to.
+func queryFromBodyFor(body []byte, b binder) (listQuery, error) {
 	var req searchRequest
 	if err := json.Unmarshal(body, &req); err != nil {
 		return listQuery{}, badRequest(typeInvalidSyntax, "The body is not a SearchRequest: %v.", jsonProblem(err))
@@ -60,15 +68,15 @@ func queryFromBody(body []byte) (listQuery, error) {
 	if !containsFold(req.Schemas, schemaSearch) {
 		return listQuery{}, badRequest(typeInvalidSyntax, "schemas must hold %s.", schemaSearch)
 	}
-	return req.query()
+	return req.query(b)
 }
 
-func (req searchRequest) query() (listQuery, error) {
+func (req searchRequest) query(b binder) (listQuery, error) {
 	q := listQuery{startIndex: 1, count: MaxResults}
 	if strings.TrimSpace(req.Filter) != "" {
 		f, err := parseFilter(req.Filter)
 		if err == nil {
-			err = bindFilter(f)
+			err = b.bind(f, nil)
 		}
 		if err != nil {
 			return listQuery{}, badRequest(typeInvalidFilter, "filter: %v.", err)
@@ -78,7 +86,7 @@ func (req searchRequest) query() (listQuery, error) {
 	if req.SortBy != "" {
 		p, err := parseAttrPath(req.SortBy)
 		if err == nil {
-			err = bindPath(&p, nil, true)
+			err = b.bindPath(&p, nil, true)
 		}
 		if err == nil {
 			err = checkFilterable(&p)
@@ -106,7 +114,7 @@ func (req searchRequest) query() (listQuery, error) {
 	if len(req.Attributes) > 0 && len(req.ExcludedAttributes) > 0 {
 		return listQuery{}, badRequest(typeInvalidValue, "attributes and excludedAttributes cannot be used together.")
 	}
-	q.proj = newProjection(req.Attributes, req.ExcludedAttributes)
+	q.proj = newProjectionFor(b, req.Attributes, req.ExcludedAttributes)
 	return q, nil
 }
 
@@ -118,18 +126,6 @@ func splitList(s string) []string {
 		}
 	}
 	return out
-}
-
-// userNameEq returns the user name of a filter `userName eq "x"`, the one
-// provisioning connectors send before every create, so that it is answered
-// from the index rather than a scan.
-func userNameEq(e expr) (string, bool) {
-	c, ok := e.(*compareExpr)
-	if !ok || c.Op != "eq" || c.Path.def == nil || c.Path.def.Name != "userName" || c.Path.subDef != nil {
-		return "", false
-	}
-	s, ok := c.Value.(string)
-	return s, ok
 }
 
 // jsonProblem describes a JSON decoding error without echoing the input.

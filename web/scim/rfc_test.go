@@ -134,11 +134,12 @@ func TestCreateRules(t *testing.T) {
 	if d := str(r.Body, "detail"); !strings.Contains(d, "userName") || !strings.Contains(d, "name is required") || !strings.Contains(d, "emails is required") {
 		t.Errorf("detail %q should list every problem", d)
 	}
-	// Attributes this service does not keep are accepted and ignored.
+	// Every attribute of the core User and the enterprise extension is kept.
 	body := strings.Replace(userJSON("kept"), `"emails"`, `"title":"Tour Guide","phoneNumbers":[{"value":"555"}],"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"department":"X"},"emails"`, 1)
 	u := e.create(t, tok, body)
-	if _, ok := u["title"]; ok {
-		t.Error("title is returned")
+	if str(u, "title") != "Tour Guide" || str(asList(u["phoneNumbers"])[0].(map[string]any), "value") != "555" ||
+		str(u["urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"].(map[string]any), "department") != "X" {
+		t.Errorf("attributes not kept: %v", u)
 	}
 }
 
@@ -331,27 +332,38 @@ func TestDiscovery(t *testing.T) {
 		t.Errorf("authenticationSchemes = %v", s)
 	}
 	schemas := e.do(t, http.MethodGet, "/api/v1/scim2/Schemas", tok, "").must(t, http.StatusOK).Body
-	if schemas["totalResults"] != 2.0 {
-		t.Errorf("Schemas = %v", schemas)
+	var ids []string
+	for _, s := range asList(schemas["Resources"]) {
+		ids = append(ids, str(s.(map[string]any), "id"))
+	}
+	if got := strings.Join(ids, " "); got != "urn:ietf:params:scim:schemas:core:2.0:User "+
+		"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User "+
+		"urn:sap:params:scim:schemas:extension:sac:2.0:user-custom-parameters urn:ietf:params:scim:schemas:core:2.0:Group" {
+		t.Errorf("Schemas = %s", got)
 	}
 	user := e.do(t, http.MethodGet, "/api/v1/scim2/Schemas/urn:ietf:params:scim:schemas:core:2.0:User", tok, "").must(t, http.StatusOK).Body
 	var names []string
 	for _, a := range asList(user["attributes"]) {
 		names = append(names, str(a.(map[string]any), "name"))
 	}
-	if got := strings.Join(names, ","); got != "userName,name,displayName,preferredLanguage,active,password,emails,roles" {
+	if got := strings.Join(names, ","); got != "userName,name,displayName,nickName,profileUrl,title,userType,"+
+		"preferredLanguage,locale,timezone,active,password,emails,phoneNumbers,ims,photos,addresses,groups,"+
+		"entitlements,roles,x509Certificates" {
 		t.Errorf("User schema attributes = %s", got)
 	}
 	rt := e.do(t, http.MethodGet, "/api/v1/scim2/ResourceTypes", tok, "").must(t, http.StatusOK).Body
-	if rt["totalResults"] != 1.0 {
+	if rt["totalResults"] != 2.0 {
 		t.Errorf("ResourceTypes = %v", rt)
 	}
 	u := e.do(t, http.MethodGet, "/api/v1/scim2/ResourceTypes/User", tok, "").must(t, http.StatusOK).Body
 	if str(u, "endpoint") != "/Users" || str(u, "schema") != "urn:ietf:params:scim:schemas:core:2.0:User" {
 		t.Errorf("ResourceTypes/User = %v", u)
 	}
-	e.do(t, http.MethodGet, "/api/v1/scim2/ResourceTypes/Group", tok, "").scimError(t, http.StatusNotFound, "")
-	e.do(t, http.MethodGet, "/api/v1/scim2/Groups", tok, "").scimError(t, http.StatusNotFound, "")
+	g := e.do(t, http.MethodGet, "/api/v1/scim2/ResourceTypes/Group", tok, "").must(t, http.StatusOK).Body
+	if str(g, "endpoint") != "/Groups" || str(g, "schema") != "urn:ietf:params:scim:schemas:core:2.0:Group" {
+		t.Errorf("ResourceTypes/Group = %v", g)
+	}
+	e.do(t, http.MethodGet, "/api/v1/scim2/ResourceTypes/Device", tok, "").scimError(t, http.StatusNotFound, "")
 	e.do(t, http.MethodDelete, "/api/v1/scim2/Users", tok, "").scimError(t, http.StatusMethodNotAllowed, "")
 	e.do(t, http.MethodGet, "/api/v1/scim2", tok, "").scimError(t, http.StatusNotFound, "")
 	e.do(t, http.MethodGet, "/api/v1/scim2/", tok, "").scimError(t, http.StatusNotFound, "")

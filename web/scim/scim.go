@@ -50,8 +50,7 @@ type Config struct {
 // keeps the rules, the versions and the audit log.
 type Reader interface {
 	GetUser(ctx context.Context, id string) (store.User, error)
-	GetUserByName(ctx context.Context, userName string) (store.User, error)
-	ListUsers(ctx context.Context) ([]store.User, error)
+	QueryUsers(ctx context.Context, q store.UserQuery) ([]store.User, int, error)
 	store.RoleStore
 }
 
@@ -81,7 +80,7 @@ func Register(e *echo.Echo, cfg Config) {
 	// Any first, so that a method a path does not support gets a SCIM 405
 	// rather than the console's error page; the routes below replace it for
 	// the methods they serve.
-	for _, p := range []string{"/Users", "/Users/.search", "/Users/:id", "/Bulk",
+	for _, p := range []string{"/Users", "/Users/.search", "/Users/:id", "/Groups", "/Groups/.search", "/Groups/:id", "/Bulk",
 		"/ServiceProviderConfig", "/Schemas", "/Schemas/:id", "/ResourceTypes", "/ResourceTypes/:id"} {
 		g.Any(p, methodNotAllowed)
 	}
@@ -92,6 +91,7 @@ func Register(e *echo.Echo, cfg Config) {
 	g.PUT("/Users/:id", h.replace)
 	g.PATCH("/Users/:id", h.patch)
 	g.DELETE("/Users/:id", h.delete)
+	h.registerGroups(g)
 	g.POST("/Bulk", h.bulk)
 	g.GET("/ServiceProviderConfig", h.serviceProviderConfig)
 	g.GET("/Schemas", h.schemas)
@@ -176,7 +176,9 @@ func readBody(c echo.Context) ([]byte, error) {
 	return b, nil
 }
 
+// base is the absolute URL of the SCIM API, the prefix of every resource's
+// meta.location.
+func (h *handler) base() string { return h.svc.Issuer() + BasePath }
+
 // location is the absolute URL of the user with id (meta.location).
-func (h *handler) location(id string) string {
-	return h.svc.Issuer() + BasePath + "/Users/" + id
-}
+func (h *handler) location(id string) string { return h.base() + "/Users/" + id }

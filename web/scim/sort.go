@@ -4,24 +4,33 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/appintegration/appintegration/store"
 )
 
-// sortResources orders list by the attribute p names (RFC 7644 §3.4.2.3):
-// strings as the schema's caseExact says, unassigned values last when
-// ascending. Multi-valued attributes sort by their primary value, else their
-// first.
+// sortResources orders list as the store orders a sort by the attribute p
+// names (RFC 7644 §3.4.2.3): strings as the schema's caseExact says,
+// unassigned values (null or "", RFC 7643 §2.5) last when ascending and first
+// when descending, ties by userName in the same direction. Multi-valued
+// attributes sort by their primary value, else their first. The store answers
+// lists; this is the oracle its tests compare with.
 func sortResources(list []resource, p attrPath, descending bool) {
 	type pair struct {
-		r resource
-		k any
+		r    resource
+		k    any
+		name string
 	}
 	pairs := make([]pair, len(list))
 	for i, r := range list {
-		pairs[i] = pair{r, sortKey(r, p)}
+		name, _ := r["userName"].(string)
+		pairs[i] = pair{r, sortKey(r, p), store.Fold(name)}
 	}
 	t := p.target()
 	slices.SortStableFunc(pairs, func(a, b pair) int {
 		c := compareKeys(a.k, b.k, t)
+		if c == 0 {
+			c = strings.Compare(a.name, b.name)
+		}
 		if descending {
 			return -c
 		}
@@ -37,30 +46,31 @@ func sortKey(res resource, p attrPath) any {
 		items := asItems(container(res, p.def)[p.def.Name])
 		for _, it := range items {
 			if it["primary"] == true {
-				return it[p.subDef.Name]
+				return present([]any{it[p.subDef.Name]})
 			}
 		}
 		if len(items) > 0 {
-			return items[0][p.subDef.Name]
+			return present([]any{items[0][p.subDef.Name]})
 		}
 		return nil
 	}
-	if vals := present(pathValues(res, p)); len(vals) > 0 {
-		return vals[0]
-	}
-	return nil
+	return present(pathValues(res, p))
 }
 
-// compareKeys orders two sort keys; nil sorts after everything.
-func compareKeys(a, b any, d *attrDef) int {
+// compareKeys orders two sort keys, each a list of at most one present
+// value; none sorts after everything.
+func compareKeys(ka, kb any, d *attrDef) int {
+	la, _ := ka.([]any)
+	lb, _ := kb.([]any)
 	switch {
-	case a == nil && b == nil:
+	case len(la) == 0 && len(lb) == 0:
 		return 0
-	case a == nil:
+	case len(la) == 0:
 		return 1
-	case b == nil:
+	case len(lb) == 0:
 		return -1
 	}
+	a, b := la[0], lb[0]
 	switch d.Type {
 	case typeBoolean:
 		x, _ := toBool(a)
@@ -79,7 +89,7 @@ func compareKeys(a, b any, d *attrDef) int {
 	}
 	x, y := asString(a), asString(b)
 	if !d.CaseExact {
-		x, y = strings.ToLower(x), strings.ToLower(y)
+		x, y = store.Fold(x), store.Fold(y)
 	}
 	return strings.Compare(x, y)
 }

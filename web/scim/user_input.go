@@ -28,11 +28,12 @@ func (p *shapeProblems) add(field, format string, args ...any) {
 	*p = append(*p, shapeProblem{field, fmt.Sprintf(format, args...)})
 }
 
-// toUserInput reads a normalized User resource (RFC 7643 §4.1) into the
-// service's input: strings trimmed, active true unless given, roles as the
-// keys the client sent (value, else display). It returns the problems of the
-// resource's shape (a string where a string is due, …), none when it is
-// well-formed.
+// toUserInput reads a normalized User resource (RFC 7643 §4.1, and the
+// enterprise and SAP extensions) into the service's input: strings trimmed,
+// active true unless given, roles as the keys the client sent (value, else
+// display). Read-only attributes (groups, manager.displayName) are not read.
+// It returns the problems of the resource's shape (a string where a string
+// is due, …), none when it is well-formed.
 func toUserInput(res resource) (oauth.UserInput, shapeProblems) {
 	var in oauth.UserInput
 	var ps shapeProblems
@@ -51,16 +52,35 @@ func toUserInput(res resource) (oauth.UserInput, shapeProblems) {
 	in.UserName = str(res, "userName", oauth.UserFieldUserName, "userName")
 	switch name := res["name"].(type) {
 	case map[string]any:
-		in.GivenName = str(name, "givenName", oauth.UserFieldName, "name.givenName")
-		in.FamilyName = str(name, "familyName", oauth.UserFieldName, "name.familyName")
+		for key, dst := range map[string]*string{
+			"givenName": &in.GivenName, "familyName": &in.FamilyName, "middleName": &in.MiddleName,
+			"honorificPrefix": &in.HonorificPrefix, "honorificSuffix": &in.HonorificSuffix,
+		} {
+			*dst = str(name, key, oauth.UserFieldName, "name."+key)
+		}
+		// name.formatted as the resource shows it follows the given and
+		// family names when none was sent: keep that one unset.
+		in.FormattedName = str(name, "formatted", oauth.UserFieldName, "name.formatted")
+		if in.FormattedName == strings.Trim(in.GivenName+" "+in.FamilyName, " ") {
+			in.FormattedName = ""
+		}
 	case nil:
 		ps.add(oauth.UserFieldName, "name is required")
 	default:
 		ps.add(oauth.UserFieldName, "name must be an object with givenName and familyName")
 	}
-	in.DisplayName = str(res, "displayName", oauth.UserFieldDisplayName, "displayName")
-	in.ExternalID = str(res, "externalId", oauth.UserFieldExternalID, "externalId")
-	in.PreferredLanguage = str(res, "preferredLanguage", oauth.UserFieldPreferredLanguage, "preferredLanguage")
+	for key, f := range map[string]struct {
+		dst   *string
+		field string
+	}{
+		"displayName": {&in.DisplayName, oauth.UserFieldDisplayName}, "nickName": {&in.NickName, oauth.UserFieldNickName},
+		"profileUrl": {&in.ProfileURL, oauth.UserFieldProfileURL}, "title": {&in.Title, oauth.UserFieldTitle},
+		"userType": {&in.UserType, oauth.UserFieldUserType}, "externalId": {&in.ExternalID, oauth.UserFieldExternalID},
+		"preferredLanguage": {&in.PreferredLanguage, oauth.UserFieldPreferredLanguage},
+		"locale":            {&in.Locale, oauth.UserFieldLocale}, "timezone": {&in.Timezone, oauth.UserFieldTimezone},
+	} {
+		*f.dst = str(res, key, f.field, key)
+	}
 	in.Active = true
 	if v, ok := res["active"]; ok && v != nil {
 		b, ok := v.(bool)
@@ -69,8 +89,32 @@ func toUserInput(res resource) (oauth.UserInput, shapeProblems) {
 		}
 		in.Active = b
 	}
-	in.Emails = emailsOf(res["emails"], &ps)
+	in.Emails = valuesOf(res["emails"], "emails", oauth.UserFieldEmails, &ps)
+	in.PhoneNumbers = valuesOf(res["phoneNumbers"], "phoneNumbers", oauth.UserFieldPhoneNumbers, &ps)
+	in.IMs = valuesOf(res["ims"], "ims", oauth.UserFieldIMs, &ps)
+	in.Photos = valuesOf(res["photos"], "photos", oauth.UserFieldPhotos, &ps)
+	in.Entitlements = valuesOf(res["entitlements"], "entitlements", oauth.UserFieldEntitlements, &ps)
+	in.X509Certificates = valuesOf(res["x509Certificates"], "x509Certificates", oauth.UserFieldX509Certificates, &ps)
+	in.Addresses = addressesOf(res["addresses"], &ps)
 	in.Roles = roleKeys(res["roles"], &ps)
+	if ext, ok := res[SchemaEnterprise].(map[string]any); ok {
+		for key, dst := range map[string]*string{
+			"employeeNumber": &in.Enterprise.EmployeeNumber, "costCenter": &in.Enterprise.CostCenter,
+			"organization": &in.Enterprise.Organization, "division": &in.Enterprise.Division,
+			"department": &in.Enterprise.Department,
+		} {
+			*dst = str(ext, key, oauth.UserFieldEnterprise, key)
+		}
+		switch m := ext["manager"].(type) {
+		case map[string]any:
+			in.Enterprise.ManagerID = str(m, "value", oauth.UserFieldEnterprise, "manager.value")
+		case string: // some clients send the manager's id alone
+			in.Enterprise.ManagerID = strings.TrimSpace(m)
+		case nil:
+		default:
+			ps.add(oauth.UserFieldEnterprise, "manager must be an object with value")
+		}
+	}
 	if ext, ok := res[SchemaExtension].(map[string]any); ok {
 		in.IdpUserID = str(ext, "idpUserId", oauth.UserFieldIdpUserID, "idpUserId")
 	}
@@ -84,35 +128,84 @@ func toUserInput(res resource) (oauth.UserInput, shapeProblems) {
 	return in, ps
 }
 
-// emailsOf reads the emails attribute; an absent or empty one is left to the
-// user rules (which require an address).
-func emailsOf(v any, ps *shapeProblems) []store.Email {
+// valuesOf reads a multi-valued attribute of values with value, display,
+// type and primary; an absent one is nil (the user rules require emails).
+func valuesOf(v any, name, field string, ps *shapeProblems) []store.Value {
 	if v == nil {
 		return nil
 	}
 	list, ok := v.([]any)
 	if !ok {
-		ps.add(oauth.UserFieldEmails, "emails must be a list of objects with value, type and primary")
+		ps.add(field, "%s must be a list of objects with value, type and primary", name)
 		return nil
 	}
-	var out []store.Email
+	var out []store.Value
 	for i, item := range list {
 		m, ok := item.(map[string]any)
 		if !ok {
-			ps.add(oauth.UserFieldEmails, "emails[%d] must be an object with value, type and primary", i)
+			ps.add(field, "%s[%d] must be an object with value, type and primary", name, i)
 			continue
 		}
-		value, _ := m["value"].(string)
-		typ, _ := m["type"].(string)
-		primary := false
+		var val store.Value
+		for key, dst := range map[string]*string{"value": &val.Value, "display": &val.Display, "type": &val.Type} {
+			if x, ok := m[key]; ok && x != nil {
+				s, ok := x.(string)
+				if !ok {
+					ps.add(field, "%s[%d].%s must be a string", name, i, key)
+				}
+				*dst = s
+			}
+		}
 		if p, ok := m["primary"]; ok && p != nil {
 			b, ok := p.(bool)
 			if !ok {
-				ps.add(oauth.UserFieldEmails, "emails[%d].primary must be true or false", i)
+				ps.add(field, "%s[%d].primary must be true or false", name, i)
 			}
-			primary = b
+			val.Primary = b
 		}
-		out = append(out, store.Email{Value: value, Type: typ, Primary: primary})
+		out = append(out, val)
+	}
+	return out
+}
+
+// addressesOf reads the addresses attribute.
+func addressesOf(v any, ps *shapeProblems) []store.Address {
+	if v == nil {
+		return nil
+	}
+	list, ok := v.([]any)
+	if !ok {
+		ps.add(oauth.UserFieldAddresses, "addresses must be a list of objects")
+		return nil
+	}
+	var out []store.Address
+	for i, item := range list {
+		m, ok := item.(map[string]any)
+		if !ok {
+			ps.add(oauth.UserFieldAddresses, "addresses[%d] must be an object", i)
+			continue
+		}
+		var a store.Address
+		for key, dst := range map[string]*string{
+			"formatted": &a.Formatted, "streetAddress": &a.StreetAddress, "locality": &a.Locality,
+			"region": &a.Region, "postalCode": &a.PostalCode, "country": &a.Country, "type": &a.Type,
+		} {
+			if x, ok := m[key]; ok && x != nil {
+				s, ok := x.(string)
+				if !ok {
+					ps.add(oauth.UserFieldAddresses, "addresses[%d].%s must be a string", i, key)
+				}
+				*dst = s
+			}
+		}
+		if p, ok := m["primary"]; ok && p != nil {
+			b, ok := p.(bool)
+			if !ok {
+				ps.add(oauth.UserFieldAddresses, "addresses[%d].primary must be true or false", i)
+			}
+			a.Primary = b
+		}
+		out = append(out, a)
 	}
 	return out
 }

@@ -64,51 +64,35 @@ func (h *handler) respondList(c echo.Context, q listQuery) error {
 	return writeJSON(c, http.StatusOK, resp)
 }
 
-// runQuery answers a list or search: `userName eq "x"` from the index, any
-// other filter by evaluating it over every user.
+// runQuery answers a list or search from the store, which evaluates the
+// filter, the sort and the page in the database.
 func (h *handler) runQuery(ctx context.Context, q listQuery) (listResponse, error) {
 	cat, err := h.catalog(ctx)
 	if err != nil {
 		return listResponse{}, err
 	}
-	var users []store.User
-	if name, ok := userNameEq(q.filter); ok {
-		u, err := h.users.GetUserByName(ctx, name)
-		switch {
-		case err == nil:
-			users = []store.User{u}
-		case !errors.Is(err, store.ErrNotFound):
-			return listResponse{}, fmt.Errorf("scim: get user by name: %w", err)
-		}
-	} else if users, err = h.users.ListUsers(ctx); err != nil {
-		return listResponse{}, fmt.Errorf("scim: list users: %w", err)
-	}
-	resp := listResponse{Schemas: []string{schemaListResponse}, StartIndex: q.startIndex, Resources: []resource{}}
-	from := q.startIndex - 1
-	if q.filter == nil && q.sortBy == nil {
-		// The store's order (userName) is the answer: map only the page.
-		resp.TotalResults = len(users)
-		lo, hi := pageBounds(from, q.count, len(users))
-		for _, u := range users[lo:hi] {
-			resp.Resources = append(resp.Resources, q.proj.apply(toResource(u, cat, h.location(u.ID))))
-		}
-		resp.ItemsPerPage = len(resp.Resources)
-		return resp, nil
-	}
-	var all []resource
-	for _, u := range users {
-		r := toResource(u, cat, h.location(u.ID))
-		if q.filter == nil || matches(q.filter, r) {
-			all = append(all, r)
+	sq := store.UserQuery{Offset: q.startIndex - 1, Limit: q.count, Descending: q.descending}
+	if q.filter != nil {
+		if sq.Filter, err = (translator{cat: cat, base: h.base()}).storeFilter(q.filter); err != nil {
+			return listResponse{}, badRequest(typeInvalidFilter, "filter: %v.", err)
 		}
 	}
 	if q.sortBy != nil {
-		sortResources(all, *q.sortBy, q.descending)
+		if sq.SortBy, err = storeSort(*q.sortBy); err != nil {
+			return listResponse{}, badRequest(typeInvalidValue, "sortBy: %v.", err)
+		}
 	}
-	resp.TotalResults = len(all)
-	lo, hi := pageBounds(from, q.count, len(all))
-	for _, r := range all[lo:hi] {
-		resp.Resources = append(resp.Resources, q.proj.apply(r))
+	users, total, err := h.users.QueryUsers(ctx, sq)
+	switch {
+	case errors.Is(err, store.ErrBadQuery):
+		return listResponse{}, badRequest(typeInvalidFilter, "filter: %v.", strings.TrimPrefix(err.Error(), store.ErrBadQuery.Error()+": "))
+	case err != nil:
+		return listResponse{}, fmt.Errorf("scim: query users: %w", err)
+	}
+	resp := listResponse{Schemas: []string{schemaListResponse}, TotalResults: total, StartIndex: q.startIndex,
+		Resources: make([]resource, 0, len(users))}
+	for _, u := range users {
+		resp.Resources = append(resp.Resources, q.proj.apply(toResource(u, cat, h.base())))
 	}
 	resp.ItemsPerPage = len(resp.Resources)
 	return resp, nil
@@ -146,7 +130,7 @@ func (h *handler) writeUser(c echo.Context, status int, u store.User) error {
 	if status == http.StatusCreated {
 		hdr.Set("Location", h.location(u.ID))
 	}
-	return writeJSON(c, status, proj.apply(toResource(u, cat, h.location(u.ID))))
+	return writeJSON(c, status, proj.apply(toResource(u, cat, h.base())))
 }
 
 // create is POST /Users (RFC 7644 §3.3).
@@ -280,7 +264,7 @@ func (h *handler) patchUser(ctx context.Context, actor oauth.Actor, id string, b
 	}
 	var userName string
 	u, err := h.svc.UpdateUser(ctx, actor.Through("SCIM PATCH"), id, precondition(ifMatch), func(old store.User) (oauth.UserInput, error) {
-		doc := toResource(old, cat, "")
+		doc := toResource(old, cat, h.base())
 		if err := applyPatch(doc, req); err != nil {
 			return oauth.UserInput{}, err
 		}
@@ -331,14 +315,6 @@ func userError(err error, id, userName string) error {
 
 var errTechnicalUser = newError(http.StatusBadRequest, typeMutability,
 	"This is the technical user of a Technical User client: change or delete it through its OAuth client in the console.")
-
-// pageBounds returns the slice bounds of count items from the 0-based index
-// from in a list of n, without overflowing for a huge startIndex or count
-// (RFC 7644 §3.4.2.4: past the end is an empty page, not an error).
-func pageBounds(from, count, n int) (lo, hi int) {
-	lo = min(max(from, 0), n)
-	return lo, lo + min(max(count, 0), n-lo)
-}
 
 // etagMatches reports whether an If-Match or If-None-Match header value (a
 // list of entity tags, or *) names version. The comparison is weak (RFC 7232
