@@ -1,7 +1,5 @@
 package scim
 
-
-
 // projection applies attributes / excludedAttributes (RFC 7644 §3.4.2.5,
 // §3.9). Names it does not know are ignored.
 type projection struct {

@@ -83,7 +83,7 @@ func attr(name, typ, desc string, st store.Attr) *attrDef {
 
 func str(name, desc string, st store.Attr) *attrDef { return attr(name, typeString, desc, st) }
 
-func exact(a *attrDef) *attrDef   { a.CaseExact = true; return a }
+func exact(a *attrDef) *attrDef    { a.CaseExact = true; return a }
 func readOnly(a *attrDef) *attrDef { a.Mutability = "readOnly"; return a }
 
 func complexAttr(name, desc string, st store.Attr, subs ...*attrDef) *attrDef {
