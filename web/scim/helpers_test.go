@@ -152,8 +152,8 @@ func (e *env) do(t *testing.T, method, path, token, body string, headers ...stri
 		if err := json.Unmarshal(raw, &out.Body); err != nil {
 			t.Fatalf("%s %s: response is not JSON: %v: %.300s", method, path, err, raw)
 		}
-		if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/scim+json") {
-			t.Errorf("%s %s: Content-Type %q, want application/scim+json", method, path, ct)
+		if ct := resp.Header.Get("Content-Type"); ct != "application/scim+json" {
+			t.Errorf("%s %s: Content-Type %q, want exactly application/scim+json", method, path, ct)
 		}
 	}
 	return out
