@@ -185,7 +185,7 @@ func (s *Service) validateClientInput(ctx context.Context, in ClientInput, now t
 	rule := ruleOf(in.Purpose)
 	var roles []string
 	if rule.Has(FieldRoles) {
-		catalog, err := s.store.ListRoles(ctx)
+		catalog, err := s.Roles(ctx)
 		if err != nil {
 			return nil, nil, fmt.Errorf("oauth: check client: %w", err)
 		}
@@ -222,7 +222,7 @@ func (s *Service) UpdateClient(ctx context.Context, actor, id string, in ClientU
 	rule := ruleOf(old.Purpose)
 	var catalog []store.Role
 	if rule.Has(FieldRoles) {
-		if catalog, err = s.store.ListRoles(ctx); err != nil {
+		if catalog, err = s.Roles(ctx); err != nil {
 			return store.Client{}, "", fmt.Errorf("oauth: update client: %w", err)
 		}
 	}

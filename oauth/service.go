@@ -9,7 +9,9 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/appintegration/appintegration/store"
@@ -57,6 +59,7 @@ type Service struct {
 	keys    *keySet
 	clients *clientCache
 	grants  map[string]grant
+	roles   *roleCache
 }
 
 // SAMLAlias is the last path segment of the OAuth2SAML Token URL.
@@ -92,6 +95,7 @@ func New(cfg Config) (*Service, error) {
 	}
 	s.keys = newKeySet(cfg.Store, cfg.SigningAlg, cfg.Now)
 	s.clients = newClientCache()
+	s.roles = &roleCache{}
 	s.grants = map[string]grant{
 		GrantTypeClientCredentials: clientCredentialsGrant{},
 		GrantTypeAuthorizationCode: authorizationCodeGrant{},
@@ -150,4 +154,26 @@ func (s *Service) audit(ctx context.Context, actor, action, target, detail strin
 	if err != nil {
 		s.log.ErrorContext(ctx, "audit log append failed", "action", action, "err", err)
 	}
+}
+
+// roleCache keeps the role catalog, which a migration seeds and nothing
+// changes, once it has been read.
+type roleCache struct {
+	mu    sync.Mutex
+	roles []store.Role
+}
+
+// Roles returns the role catalog, read from the store the first time; it
+// returns the store's error (and reads again next time) on failure.
+func (s *Service) Roles(ctx context.Context) ([]store.Role, error) {
+	s.roles.mu.Lock()
+	defer s.roles.mu.Unlock()
+	if s.roles.roles == nil {
+		roles, err := s.store.ListRoles(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("oauth: roles: %w", err)
+		}
+		s.roles.roles = roles
+	}
+	return slices.Clone(s.roles.roles), nil
 }

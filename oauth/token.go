@@ -134,7 +134,7 @@ func UserScopes(catalog []store.Role, roles []string) []string {
 
 // userScopes returns the scopes user u holds now, by its roles.
 func (s *Service) userScopes(ctx context.Context, u store.User) ([]string, error) {
-	catalog, err := s.store.ListRoles(ctx)
+	catalog, err := s.Roles(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("oauth: roles: %w", err)
 	}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"golang.org/x/crypto/bcrypt"
 
@@ -130,7 +131,7 @@ func (s *Service) CreateUser(ctx context.Context, actor Actor, in UserInput) (st
 	if err != nil {
 		return store.User{}, err
 	}
-	now := s.now().UTC()
+	now := s.now().UTC().Truncate(time.Microsecond) // as the store keeps it
 	u := in.applyTo(store.User{ID: id, Version: 1, CreatedAt: now, UpdatedAt: now}, hash)
 	if err := s.store.CreateUser(ctx, u); errors.Is(err, store.ErrConflict) {
 		return store.User{}, fmt.Errorf("%w: %q", ErrUserNameTaken, u.UserName)
@@ -138,7 +139,10 @@ func (s *Service) CreateUser(ctx context.Context, actor Actor, in UserInput) (st
 		return store.User{}, fmt.Errorf("oauth: create user: %w", err)
 	}
 	s.audit(ctx, actor.name, "user.created", u.UserName, auditVia(actor, "roles: "+strings.Join(u.Roles, " ")))
-	saved, err := s.store.GetUser(ctx, u.ID)
+	if u.Enterprise.ManagerID == "" {
+		return u, nil // as stored: nothing of it is read from elsewhere
+	}
+	saved, err := s.store.GetUser(ctx, u.ID) // with the manager's displayName
 	if err != nil {
 		return store.User{}, fmt.Errorf("oauth: read created user: %w", err)
 	}
@@ -174,7 +178,7 @@ func (s *Service) UpdateUser(ctx context.Context, actor Actor, id string, pre Pr
 	if actor.name == "" {
 		return store.User{}, errNoActor
 	}
-	catalog, err := s.store.ListRoles(ctx)
+	catalog, err := s.Roles(ctx)
 	if err != nil {
 		return store.User{}, fmt.Errorf("oauth: update user: %w", err)
 	}
@@ -264,7 +268,7 @@ func checkUserChange(u store.User, pre Precondition) error {
 // checkUserInput checks in against the catalog in the store and hashes its
 // password.
 func (s *Service) checkUserInput(ctx context.Context, in UserInput) (UserInput, []byte, error) {
-	catalog, err := s.store.ListRoles(ctx)
+	catalog, err := s.Roles(ctx)
 	if err != nil {
 		return in, nil, fmt.Errorf("oauth: check user: %w", err)
 	}

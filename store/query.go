@@ -150,16 +150,16 @@ type UserQuery struct {
 var ErrBadQuery = errors.New("store: query not supported")
 
 // UserSearch returns the filter of the console's user search: text in the
-// userName, name.formatted, given and family name (each, and the two joined
-// by a space), display name or an e-mail address, ASCII case-insensitively;
-// nil (every user) for blank text.
+// userName, the given and family names joined by a space, the display name
+// or an e-mail address, ASCII case-insensitively; nil (every user) for blank
+// text. The store answers it from one trigram index.
 func UserSearch(text string) Filter {
 	text = strings.TrimSpace(text)
 	if text == "" {
 		return nil
 	}
 	var f Filter
-	for _, a := range []Attr{AttrUserName, AttrNameFormatted, AttrFullName, AttrGivenName, AttrFamilyName, AttrDisplayName, AttrEmails.Sub("value")} {
+	for _, a := range []Attr{AttrUserName, AttrFullName, AttrDisplayName, AttrEmails.Sub("value")} {
 		c := FilterCompare{Attr: a, Op: OpCo, Value: text}
 		if f == nil {
 			f = c

@@ -357,7 +357,7 @@ func (s *Server) renderClientDialog(c echo.Context, status int, f clientForm, ed
 	if err != nil {
 		return err
 	}
-	catalog, err := s.store.ListRoles(c.Request().Context())
+	catalog, err := s.svc.Roles(c.Request().Context())
 	if err != nil {
 		return err
 	}

@@ -26,7 +26,7 @@ func (s *Server) usersPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	roles, err := s.store.ListRoles(ctx)
+	roles, err := s.svc.Roles(ctx)
 	if err != nil {
 		return err
 	}

@@ -34,6 +34,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/appintegration/appintegration/store"
@@ -54,6 +55,10 @@ type DB struct {
 	usersChanged *bool
 	// closeFn releases what the *sql.DB draws on (PostgreSQL's pgx pool).
 	closeFn func()
+	// writes, for SQLite, lets one write transaction of this process run at
+	// a time: the others wait here rather than in SQLite's busy handler,
+	// which sleeps and retries (it still serves writers of other processes).
+	writes *sync.Mutex
 }
 
 var _ store.Store = (*DB)(nil)
@@ -164,6 +169,10 @@ func (db *DB) InTransaction(ctx context.Context, fn func(store.Store) error) err
 func (db *DB) inTx(ctx context.Context, fn func(tx querier) error) error {
 	if db.tx != nil {
 		return db.savepoint(ctx, fn)
+	}
+	if db.writes != nil {
+		db.writes.Lock()
+		defer db.writes.Unlock()
 	}
 	tx, err := db.db.BeginTx(ctx, nil)
 	if err != nil {

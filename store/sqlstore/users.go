@@ -380,10 +380,7 @@ func searched(u store.User) []struct {
 		value string
 	}{
 		{store.AttrUserName, u.UserName},
-		{store.AttrNameFormatted, u.Formatted()},
 		{store.AttrFullName, strings.Trim(u.GivenName+" "+u.FamilyName, " ")},
-		{store.AttrGivenName, u.GivenName},
-		{store.AttrFamilyName, u.FamilyName},
 		{store.AttrDisplayName, u.DisplayName},
 	}
 }

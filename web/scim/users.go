@@ -27,7 +27,7 @@ type listResponse struct {
 }
 
 func (h *handler) catalog(ctx context.Context) (roleCatalog, error) {
-	roles, err := h.users.ListRoles(ctx)
+	roles, err := h.svc.Roles(ctx)
 	if err != nil {
 		return roleCatalog{}, fmt.Errorf("scim: list roles: %w", err)
 	}

@@ -8,9 +8,9 @@
 -- key.
 -- user_values holds the values of the multi-valued attributes (emails,
 -- phoneNumbers, ims, photos, entitlements: attr is the attribute's name) and
--- a copy of the single-valued attributes searched by substring (userName,
--- name.formatted, name.givenName, name.familyName, displayName, and fullName:
--- the given and family names joined by a space, which the console searches); it replaces
+-- a copy of the single-valued attributes searched by substring: userName,
+-- displayName and fullName, the given and family names joined by a space
+-- (what the console searches); it replaces
 -- user_emails. A pg_trgm index on it answers co and ew filters, when the
 -- extension is installed (or can be: the database owner may install it).
 --
@@ -56,7 +56,6 @@ CREATE INDEX users_display_name ON users ((display_name = ''), lower(display_nam
 CREATE INDEX users_family_name ON users ((family_name = ''), lower(family_name), lower(user_name));
 CREATE INDEX users_given_name ON users ((given_name = ''), lower(given_name), lower(user_name));
 CREATE INDEX users_active ON users (active, lower(user_name));
-CREATE INDEX users_created_at ON users (created_at, lower(user_name));
 CREATE INDEX users_updated_at ON users (updated_at, lower(user_name));
 CREATE INDEX users_manager_id ON users (manager_id) WHERE manager_id <> '';
 
@@ -102,13 +101,6 @@ INSERT INTO user_values (user_id, attr, position, value, value_lower, type, is_p
 
 INSERT INTO user_values (user_id, attr, position, value, value_lower)
 	SELECT id, 'userName', 0, user_name, lower(user_name) FROM users;
-INSERT INTO user_values (user_id, attr, position, value, value_lower)
-	SELECT id, 'name.givenName', 0, given_name, lower(given_name) FROM users WHERE given_name <> '';
-INSERT INTO user_values (user_id, attr, position, value, value_lower)
-	SELECT id, 'name.familyName', 0, family_name, lower(family_name) FROM users WHERE family_name <> '';
-INSERT INTO user_values (user_id, attr, position, value, value_lower)
-	SELECT id, 'name.formatted', 0, trim(given_name || ' ' || family_name), lower(trim(given_name || ' ' || family_name))
-	FROM users WHERE trim(given_name || ' ' || family_name) <> '';
 INSERT INTO user_values (user_id, attr, position, value, value_lower)
 	SELECT id, 'fullName', 0, trim(given_name || ' ' || family_name), lower(trim(given_name || ' ' || family_name))
 	FROM users WHERE trim(given_name || ' ' || family_name) <> '';
