@@ -276,7 +276,7 @@ func (s *server) ingest(tok string, from, n, workers int, progress func(int)) er
 				b, _ := io.ReadAll(resp.Body)
 				resp.Body.Close()
 				if resp.StatusCode != 200 || bytes.Contains(b, []byte(`"status":"4`)) || bytes.Contains(b, []byte(`"status":"5`)) {
-					errc <- fmt.Errorf("bulk: status %d: %.300s", resp.StatusCode, b)
+					errc <- fmt.Errorf("bulk: status %d: %s", resp.StatusCode, failedOps(b))
 					return
 				}
 			}
@@ -464,4 +464,21 @@ func peakRSS(pid int) int64 {
 		}
 	}
 	return 0
+}
+
+// failedOps returns the results of the failed operations of a bulk response.
+func failedOps(body []byte) string {
+	var resp struct {
+		Operations []json.RawMessage
+	}
+	if json.Unmarshal(body, &resp) != nil {
+		return fmt.Sprintf("%.300s", body)
+	}
+	var out []string
+	for _, op := range resp.Operations {
+		if !bytes.Contains(op, []byte(`"status":"2`)) {
+			out = append(out, string(op))
+		}
+	}
+	return strings.Join(out, "\n")
 }

@@ -90,7 +90,7 @@ func (db *DB) UpdateClientWithUser(ctx context.Context, id string, fn func(store
 		savedC store.Client
 		savedU store.User
 	)
-	err := db.writeUsers(ctx, "update client with user", func(tx querier) error {
+	err := db.updateUsers(ctx, "update client with user", func(tx querier) error {
 		oldC, err := db.getClient(ctx, tx, id, db.d.forUpdate)
 		if err != nil {
 			return err
@@ -128,11 +128,11 @@ func (db *DB) UpdateClientWithUser(ctx context.Context, id string, fn func(store
 // c.ID, a non-empty c.RequestID, u.ID or u.UserName (compared
 // case-insensitively) is taken.
 func (db *DB) CreateClientWithUser(ctx context.Context, c store.Client, u store.User) error {
-	return db.writeUsers(ctx, "create client with user", func(tx querier) error {
+	return db.writeUsers(ctx, "create client with user", func(tx querier, p *txPending) error {
 		if err := insertClient(ctx, tx, c); err != nil {
 			return err
 		}
-		return insertUser(ctx, tx, u)
+		return insertUser(ctx, tx, p, u)
 	})
 }
 
@@ -142,7 +142,7 @@ func (db *DB) CreateClientWithUser(ctx context.Context, c store.Client, u store.
 // user is left alone). It returns an error wrapping store.ErrNotFound when
 // there is no such client.
 func (db *DB) DeleteClient(ctx context.Context, id string) error {
-	return db.writeUsers(ctx, "delete client", func(tx querier) error {
+	return db.writeUsers(ctx, "delete client", func(tx querier, p *txPending) error {
 		var userID string
 		if err := tx.QueryRowContext(ctx,
 			`DELETE FROM clients WHERE id = $1 RETURNING user_id`, id).Scan(&userID); err != nil {
@@ -151,7 +151,7 @@ func (db *DB) DeleteClient(ctx context.Context, id string) error {
 		if userID == "" {
 			return nil
 		}
-		return deleteUsers(ctx, tx, false, `DELETE FROM users WHERE id = $1 AND client_id = $2`, userID, id)
+		return deleteUsers(ctx, tx, p, false, `DELETE FROM users WHERE id = $1 AND client_id = $2`, userID, id)
 	})
 }
 

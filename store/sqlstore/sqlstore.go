@@ -50,9 +50,9 @@ type DB struct {
 	tx querier
 	// stmts keeps prepared statements (SQLite), nil when the driver does.
 	stmts *stmtCache
-	// usersChanged is set, in the store InTransaction passes, by a write of
-	// users, so that the transaction brings the search index up to date.
-	usersChanged *bool
+	// pending is, in the store InTransaction passes, what the writes of users
+	// leave for the transaction to do before it commits.
+	pending *txPending
 	// closeFn releases what the *sql.DB draws on (PostgreSQL's pgx pool).
 	closeFn func()
 	// writes, for SQLite, lets one write transaction of this process run at
@@ -140,19 +140,21 @@ type scanner interface {
 // throughout; keep fn short. The store must not be used after fn returns.
 func (db *DB) InTransaction(ctx context.Context, fn func(store.Store) error) error {
 	if db.tx != nil {
-		return db.savepoint(ctx, func(querier) error { return fn(db) })
+		before := *db.pending
+		err := db.savepoint(ctx, func(querier) error { return fn(db) })
+		if err != nil {
+			*db.pending = before // rolled back with the savepoint
+		}
+		return err
 	}
 	var fnErr error
 	err := db.inTx(ctx, func(q querier) error {
 		inner := *db
-		inner.q, inner.tx, inner.usersChanged = q, q, new(bool)
+		inner.q, inner.tx, inner.pending = q, q, &txPending{}
 		if fnErr = fn(&inner); fnErr != nil {
 			return fnErr
 		}
-		if *inner.usersChanged {
-			return db.d.syncSearch(ctx, q)
-		}
-		return nil
+		return inner.pending.apply(ctx, db.d, q)
 	})
 	if fnErr != nil {
 		return fnErr
@@ -224,20 +226,55 @@ func (db *DB) write(ctx context.Context, op string, fn func(tx querier) error) e
 	return nil
 }
 
-// writeUsers is write for a write of users: it brings the search index up to
-// date before the transaction commits (the transaction InTransaction runs,
-// when there is one, does so once at its end).
-func (db *DB) writeUsers(ctx context.Context, op string, fn func(tx querier) error) error {
+// writeUsers is write for a write of users: fn records in p what the
+// transaction must do before it commits (bring the search index and the count
+// of users up to date), and it is done then — once at the end of the
+// transaction InTransaction runs, when there is one.
+func (db *DB) writeUsers(ctx context.Context, op string, fn func(tx querier, p *txPending) error) error {
+	if db.pending != nil {
+		before := *db.pending
+		err := db.write(ctx, op, func(tx querier) error {
+			db.pending.usersChanged = true
+			return fn(tx, db.pending)
+		})
+		if err != nil {
+			*db.pending = before // rolled back with the write's savepoint
+		}
+		return err
+	}
 	return db.write(ctx, op, func(tx querier) error {
-		if err := fn(tx); err != nil {
+		p := &txPending{usersChanged: true}
+		if err := fn(tx, p); err != nil {
 			return err
 		}
-		if db.usersChanged != nil {
-			*db.usersChanged = true
-			return nil
-		}
-		return db.d.syncSearch(ctx, tx)
+		return p.apply(ctx, db.d, tx)
 	})
+}
+
+// updateUsers is writeUsers for update[T]: a write that changes no count.
+func (db *DB) updateUsers(ctx context.Context, op string, fn func(tx querier) error) error {
+	return db.writeUsers(ctx, op, func(tx querier, _ *txPending) error { return fn(tx) })
+}
+
+// txPending is what a transaction's writes of users leave to do before it
+// commits: bring the search index up to date, and change the count of users.
+// One change of the count, taken last, keeps concurrent transactions from
+// waiting on each other's counter rows in turn (a deadlock on PostgreSQL).
+type txPending struct {
+	usersChanged bool
+	userCount    int64
+}
+
+func (p *txPending) apply(ctx context.Context, d *dialect, tx querier) error {
+	if p.userCount != 0 {
+		if err := countUsers(ctx, tx, p.userCount); err != nil {
+			return err
+		}
+	}
+	if p.usersChanged {
+		return d.syncSearch(ctx, tx)
+	}
+	return nil
 }
 
 // createUnless runs insert unless the SELECT EXISTS query found finds a row,

@@ -47,7 +47,7 @@ type addressJSON struct {
 // error wrapping store.ErrConflict when u.ID is taken or u.UserName is,
 // compared case-insensitively.
 func (db *DB) CreateUser(ctx context.Context, u store.User) error {
-	return db.writeUsers(ctx, "create user", func(tx querier) error { return insertUser(ctx, tx, u) })
+	return db.writeUsers(ctx, "create user", func(tx querier, p *txPending) error { return insertUser(ctx, tx, p, u) })
 }
 
 // GetUser returns the user with the given ID, or an error wrapping
@@ -131,7 +131,7 @@ func (db *DB) SearchUsers(ctx context.Context, q store.PageQuery) ([]store.User,
 // an error wrapping store.ErrNotFound, a taken userName one wrapping
 // store.ErrConflict.
 func (db *DB) UpdateUser(ctx context.Context, id string, fn func(store.User) (store.User, error)) (store.User, error) {
-	return update(ctx, db.writeUsers, db, "update user",
+	return update(ctx, db.updateUsers, db, "update user",
 		func(q querier, lock string) (store.User, error) { return db.getUser(ctx, q, id, lock) },
 		fn,
 		func(old store.User, u *store.User) {
@@ -145,7 +145,7 @@ func (db *DB) UpdateUser(ctx context.Context, id string, fn func(store.User) (st
 // transaction. It returns check's error as is, or an error wrapping
 // store.ErrNotFound when there is no such user.
 func (db *DB) DeleteUser(ctx context.Context, id string, check func(store.User) error) error {
-	return db.writeUsers(ctx, "delete user", func(tx querier) error {
+	return db.writeUsers(ctx, "delete user", func(tx querier, p *txPending) error {
 		if check != nil {
 			u, err := db.getUser(ctx, tx, id, db.d.forUpdate)
 			if err != nil {
@@ -155,13 +155,13 @@ func (db *DB) DeleteUser(ctx context.Context, id string, check func(store.User) 
 				return errFn{err}
 			}
 		}
-		return deleteUsers(ctx, tx, true, `DELETE FROM users WHERE id = $1`, id)
+		return deleteUsers(ctx, tx, p, true, `DELETE FROM users WHERE id = $1`, id)
 	})
 }
 
-// deleteUsers runs a DELETE of users and counts them off; with must, a DELETE
-// that removes nobody is sql.ErrNoRows.
-func deleteUsers(ctx context.Context, tx querier, must bool, query string, args ...any) error {
+// deleteUsers runs a DELETE of users and counts them off in p; with must, a
+// DELETE that removes nobody is sql.ErrNoRows.
+func deleteUsers(ctx context.Context, tx querier, p *txPending, must bool, query string, args ...any) error {
 	res, err := tx.ExecContext(ctx, query, args...)
 	if err != nil {
 		return err
@@ -172,10 +172,9 @@ func deleteUsers(ctx context.Context, tx querier, must bool, query string, args 
 		return err
 	case n == 0 && must:
 		return sql.ErrNoRows
-	case n == 0:
-		return nil
 	}
-	return countUsers(ctx, tx, -n)
+	p.userCount -= n
+	return nil
 }
 
 // countUsers adds n to the number of users, in a shard chosen at random so
@@ -192,9 +191,13 @@ func countUsers(ctx context.Context, q querier, n int64) error {
 // returns false and an error wrapping store.ErrConflict when u's ID or
 // userName is taken, or false and the driver's error.
 func (db *DB) CreateUserIfNoneHasRole(ctx context.Context, u store.User, role string) (bool, error) {
-	return db.createUnless(ctx, db.writeUsers, "create user if none has role", lockRoleHolder, role,
+	var tp *txPending // the count insertUser adds to, set before it runs
+	write := func(ctx context.Context, op string, fn func(querier) error) error {
+		return db.writeUsers(ctx, op, func(tx querier, p *txPending) error { tp = p; return fn(tx) })
+	}
+	return db.createUnless(ctx, write, "create user if none has role", lockRoleHolder, role,
 		`SELECT EXISTS (SELECT 1 FROM user_roles r JOIN users u ON u.id = r.user_id WHERE r.role = $1 AND u.active)`,
-		[]any{role}, func(tx querier) error { return insertUser(ctx, tx, u) })
+		[]any{role}, func(tx querier) error { return insertUser(ctx, tx, tp, u) })
 }
 
 // getUser reads one user; lock is "" or the dialect's forUpdate.
@@ -202,7 +205,7 @@ func (db *DB) getUser(ctx context.Context, q querier, id, lock string) (store.Us
 	return scanUser(q.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE id = $1`+lock, id))
 }
 
-func insertUser(ctx context.Context, q querier, u store.User) error {
+func insertUser(ctx context.Context, q querier, p *txPending, u store.User) error {
 	cols, vals, err := userFields(u)
 	if err != nil {
 		return err
@@ -215,9 +218,7 @@ func insertUser(ctx context.Context, q querier, u store.User) error {
 		VALUES ($`+fmt.Sprint(len(vals)+1)+`, 1, `+strings.Join(marks, ", ")+`)`, append(vals, u.ID)...); err != nil {
 		return err
 	}
-	if err := countUsers(ctx, q, 1); err != nil {
-		return err
-	}
+	p.userCount++
 	return indexUser(ctx, q, u)
 }
 
