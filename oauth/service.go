@@ -148,11 +148,17 @@ func (s *Service) Audit(ctx context.Context, actor, action, target, detail strin
 // audit appends an audit event; a failure is logged, never returned, so that an
 // audit-log problem does not undo the change it records.
 func (s *Service) audit(ctx context.Context, actor, action, target, detail string) {
-	err := s.store.AppendAudit(ctx, store.AuditEvent{
-		Time: s.now().UTC(), Actor: actor, Action: action, Target: target, Detail: detail,
-	})
-	if err != nil {
-		s.log.ErrorContext(ctx, "audit log append failed", "action", action, "err", err)
+	s.auditEvents(ctx, store.AuditEvent{Time: s.now().UTC(), Actor: actor, Action: action, Target: target, Detail: detail})
+}
+
+// auditEvents appends events to the audit log in one write, logging (not
+// returning) a failure, like audit.
+func (s *Service) auditEvents(ctx context.Context, events ...store.AuditEvent) {
+	if len(events) == 0 {
+		return
+	}
+	if err := s.store.AppendAudit(ctx, events...); err != nil {
+		s.log.ErrorContext(ctx, "audit log append failed", "action", events[0].Action, "events", len(events), "err", err)
 	}
 }
 

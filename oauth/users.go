@@ -115,6 +115,29 @@ type Precondition func(version int64) bool
 // VersionIs is the Precondition that the stored version is v.
 func VersionIs(v int64) Precondition { return func(version int64) bool { return version == v } }
 
+// NewUser is a user's input checked against the user rules, with its
+// password (if any) hashed: what CreateUsers creates. CheckNewUser makes one.
+type NewUser struct {
+	in      UserInput
+	hash    []byte
+	checked bool
+}
+
+// UserName is the userName the user will have.
+func (n NewUser) UserName() string { return n.in.UserName }
+
+// CheckNewUser checks in against the user rules and hashes its password (slow
+// on purpose), so that a caller creating users in a transaction can do both
+// before it. It returns a *ValidationError listing every broken rule, or an
+// internal error.
+func (s *Service) CheckNewUser(ctx context.Context, in UserInput) (NewUser, error) {
+	in, hash, err := s.checkUserInput(ctx, in)
+	if err != nil {
+		return NewUser{}, err
+	}
+	return NewUser{in: in, hash: hash, checked: true}, nil
+}
+
 // CreateUser checks in against the user rules and creates the user: a new
 // ID, version 1, its password (if any) hashed, and an audit entry naming
 // actor. It returns the stored user, a *ValidationError listing every broken
@@ -123,30 +146,62 @@ func (s *Service) CreateUser(ctx context.Context, actor Actor, in UserInput) (st
 	if actor.name == "" {
 		return store.User{}, errNoActor
 	}
-	in, hash, err := s.checkUserInput(ctx, in)
+	n, err := s.CheckNewUser(ctx, in)
 	if err != nil {
 		return store.User{}, err
 	}
-	id, err := newID()
+	created, errs, err := s.CreateUsers(ctx, actor, []NewUser{n})
 	if err != nil {
 		return store.User{}, err
+	}
+	return created[0], errs[0]
+}
+
+// CreateUsers creates users, each made by CheckNewUser, in one write of the
+// store: each gets a new ID, version 1 and an audit entry naming actor.
+// created[i] is users[i] as stored, unless errs[i] is ErrUserNameTaken
+// (wrapped): a stored user or an earlier one of users has its userName. An
+// internal error err creates none of them.
+func (s *Service) CreateUsers(ctx context.Context, actor Actor, users []NewUser) (created []store.User, errs []error, err error) {
+	if actor.name == "" {
+		return nil, nil, errNoActor
 	}
 	now := s.now().UTC().Truncate(time.Microsecond) // as the store keeps it
-	u := in.applyTo(store.User{ID: id, Version: 1, CreatedAt: now, UpdatedAt: now}, hash)
-	if err := s.store.CreateUser(ctx, u); errors.Is(err, store.ErrConflict) {
-		return store.User{}, fmt.Errorf("%w: %q", ErrUserNameTaken, u.UserName)
-	} else if err != nil {
-		return store.User{}, fmt.Errorf("oauth: create user: %w", err)
+	created = make([]store.User, len(users))
+	for i, n := range users {
+		if !n.checked {
+			return nil, nil, errors.New("oauth: create users: a user not checked by CheckNewUser")
+		}
+		id, err := newID()
+		if err != nil {
+			return nil, nil, err
+		}
+		created[i] = n.in.applyTo(store.User{ID: id, Version: 1, CreatedAt: now, UpdatedAt: now}, n.hash)
 	}
-	s.audit(ctx, actor.name, "user.created", u.UserName, auditVia(actor, "roles: "+strings.Join(u.Roles, " ")))
-	if u.Enterprise.ManagerID == "" {
-		return u, nil // as stored: nothing of it is read from elsewhere
-	}
-	saved, err := s.store.GetUser(ctx, u.ID) // with the manager's displayName
+	taken, err := s.store.CreateUsers(ctx, created)
 	if err != nil {
-		return store.User{}, fmt.Errorf("oauth: read created user: %w", err)
+		return nil, nil, fmt.Errorf("oauth: create users: %w", err)
 	}
-	return saved, nil
+	errs = make([]error, len(users))
+	var events []store.AuditEvent
+	for i, u := range created {
+		if taken[i] {
+			created[i], errs[i] = store.User{}, fmt.Errorf("%w: %q", ErrUserNameTaken, u.UserName)
+			continue
+		}
+		events = append(events, store.AuditEvent{Time: now, Actor: actor.name, Action: "user.created",
+			Target: u.UserName, Detail: auditVia(actor, "roles: "+strings.Join(u.Roles, " "))})
+	}
+	s.auditEvents(ctx, events...)
+	for i, u := range created {
+		if errs[i] != nil || u.Enterprise.ManagerID == "" {
+			continue // as stored: nothing of it is read from elsewhere
+		}
+		if created[i], err = s.store.GetUser(ctx, u.ID); err != nil { // with the manager's displayName
+			return nil, nil, fmt.Errorf("oauth: read created user: %w", err)
+		}
+	}
+	return created, errs, nil
 }
 
 // ReplaceUser sets every attribute of user id to in (a password not given

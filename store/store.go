@@ -360,6 +360,11 @@ type UserStore interface {
 	// CreateUser creates u with Version 1, whatever u.Version is; ErrConflict
 	// when its ID or userName (case-insensitively) is taken.
 	CreateUser(ctx context.Context, u User) error
+	// CreateUsers creates, in one transaction, each of users whose ID and
+	// userName (case-insensitively) no stored user and no earlier one of
+	// users has, with Version 1; taken[i] reports that users[i] was not
+	// created because one had. Any other error creates none of them.
+	CreateUsers(ctx context.Context, users []User) (taken []bool, err error)
 	GetUser(ctx context.Context, id string) (User, error)
 	// GetUserByName matches userName case-insensitively.
 	GetUserByName(ctx context.Context, userName string) (User, error)
@@ -472,9 +477,9 @@ type SecretStore interface {
 
 // AuditStore keeps the audit log.
 type AuditStore interface {
-	// AppendAudit appends e; e.ID is ignored and the store assigns a new one,
-	// greater than every ID assigned before.
-	AppendAudit(ctx context.Context, e AuditEvent) error
+	// AppendAudit appends events in order; their IDs are ignored and the
+	// store assigns each a new one, greater than every ID assigned before.
+	AppendAudit(ctx context.Context, events ...AuditEvent) error
 	// ListAudit returns events newest (last appended, whatever their Time)
 	// first: those whose Action equals f.Action exactly when it is set, at
 	// most f.Limit of them; 100 when f.Limit is not positive, never more than

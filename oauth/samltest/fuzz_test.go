@@ -77,7 +77,7 @@ func (m *memStore) AssertionIDUsed(_ context.Context, issuer, id string) (bool, 
 	return m.used[issuer+"\x00"+id], nil
 }
 
-func (m *memStore) AppendAudit(context.Context, store.AuditEvent) error { return nil }
+func (m *memStore) AppendAudit(context.Context, ...store.AuditEvent) error { return nil }
 
 // FuzzCheckAssertion feeds the assertion parser and validator mutations of
 // assertions minted by a real IdP (make fuzz; make test fuzzes it briefly). Large

@@ -108,7 +108,7 @@ func (db *DB) UpdateClientWithUser(ctx context.Context, id string, fn func(store
 		if err := updateClient(ctx, tx, c); err != nil {
 			return err
 		}
-		if err := updateUser(ctx, tx, u); err != nil {
+		if err := db.updateUser(ctx, tx, u); err != nil {
 			return err
 		}
 		if savedC, err = db.getClient(ctx, tx, id, ""); err != nil {
@@ -132,7 +132,7 @@ func (db *DB) CreateClientWithUser(ctx context.Context, c store.Client, u store.
 		if err := insertClient(ctx, tx, c); err != nil {
 			return err
 		}
-		return insertUser(ctx, tx, p, u)
+		return db.insertUser(ctx, tx, p, u)
 	})
 }
 

@@ -48,6 +48,11 @@ type dialect struct {
 	// for a value that contains lit, with what lets the engine answer it from
 	// a trigram index.
 	substring func(b *builder, cond, lit string) string
+	// positionalParams is for SQLite, which binds plain ? parameters by
+	// position but looks up numbered ones ($1) by name, in a list: a cost
+	// that grows with the square of their number, a lot for a multi-row
+	// INSERT.
+	positionalParams bool
 }
 
 //go:embed migrations
@@ -95,9 +100,10 @@ var sqliteDialect = &dialect{
 		return errors.As(err, &se) &&
 			(se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || se.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY)
 	},
-	position:   func(needle, haystack string) string { return "instr(" + haystack + ", " + needle + ")" },
-	substring:  ftsSubstring,
-	syncSearch: ftsSync,
+	position:         func(needle, haystack string) string { return "instr(" + haystack + ", " + needle + ")" },
+	substring:        ftsSubstring,
+	syncSearch:       ftsSync,
+	positionalParams: true,
 }
 
 // ftsSync applies the changes of user_values that its triggers queued to

@@ -59,13 +59,18 @@ func getSecret(ctx context.Context, q querier, name string) ([]byte, error) {
 	return nilIfEmpty(value), nil
 }
 
-// AppendAudit appends e to the audit log; e.ID is ignored and a new one
-// assigned. It returns the driver's error, if any.
-func (db *DB) AppendAudit(ctx context.Context, e store.AuditEvent) error {
+// AppendAudit appends events to the audit log in one INSERT, in order; their
+// IDs are ignored and new ones assigned. It returns the driver's error, if any.
+func (db *DB) AppendAudit(ctx context.Context, events ...store.AuditEvent) error {
+	if len(events) == 0 {
+		return nil
+	}
+	rows := db.rows()
+	for _, e := range events {
+		rows.add(ts(e.Time), e.Actor, e.Action, e.Target, e.Detail)
+	}
 	return db.write(ctx, "append audit", func(tx querier) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO audit (time, actor, action, target, detail)
-			VALUES ($1, $2, $3, $4, $5)`, ts(e.Time), e.Actor, e.Action, e.Target, e.Detail)
-		return err
+		return rows.exec(ctx, tx, `audit (time, actor, action, target, detail)`)
 	})
 }
 

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"math/rand/v2"
+	"strconv"
 	"strings"
 
 	"github.com/appintegration/appintegration/store"
@@ -47,8 +48,28 @@ type addressJSON struct {
 // error wrapping store.ErrConflict when u.ID is taken or u.UserName is,
 // compared case-insensitively.
 func (db *DB) CreateUser(ctx context.Context, u store.User) error {
-	return db.writeUsers(ctx, "create user", func(tx querier, p *txPending) error { return insertUser(ctx, tx, p, u) })
+	return db.writeUsers(ctx, "create user", func(tx querier, p *txPending) error { return db.insertUser(ctx, tx, p, u) })
 }
+
+// CreateUsers creates, in one write, each of users whose ID and userName
+// (case-insensitively) no stored user and no earlier one of users has;
+// taken[i] reports that users[i] was not created because one had. The users
+// go in with a few multi-row INSERTs rather than some for each user: this is
+// what makes a SCIM bulk request of new users cheap.
+func (db *DB) CreateUsers(ctx context.Context, users []store.User) (taken []bool, err error) {
+	taken = make([]bool, len(users))
+	err = db.writeUsers(ctx, "create users", func(tx querier, p *txPending) error {
+		return db.insertUsers(ctx, tx, p, users, taken)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return taken, nil
+}
+
+// usersPerInsert keeps a multi-row INSERT of users well inside both engines'
+// limits on the number of parameters (SQLite's is 32,766).
+const usersPerInsert = 200
 
 // GetUser returns the user with the given ID, or an error wrapping
 // store.ErrNotFound.
@@ -137,7 +158,7 @@ func (db *DB) UpdateUser(ctx context.Context, id string, fn func(store.User) (st
 		func(old store.User, u *store.User) {
 			u.ID, u.CreatedAt, u.Version = old.ID, old.CreatedAt, old.Version+1
 		},
-		func(tx querier, u store.User) error { return updateUser(ctx, tx, u) })
+		func(tx querier, u store.User) error { return db.updateUser(ctx, tx, u) })
 }
 
 // DeleteUser deletes the user with the given ID and its roles and values,
@@ -197,7 +218,7 @@ func (db *DB) CreateUserIfNoneHasRole(ctx context.Context, u store.User, role st
 	}
 	return db.createUnless(ctx, write, "create user if none has role", lockRoleHolder, role,
 		`SELECT EXISTS (SELECT 1 FROM user_roles r JOIN users u ON u.id = r.user_id WHERE r.role = $1 AND u.active)`,
-		[]any{role}, func(tx querier) error { return insertUser(ctx, tx, tp, u) })
+		[]any{role}, func(tx querier) error { return db.insertUser(ctx, tx, tp, u) })
 }
 
 // getUser reads one user; lock is "" or the dialect's forUpdate.
@@ -205,24 +226,66 @@ func (db *DB) getUser(ctx context.Context, q querier, id, lock string) (store.Us
 	return scanUser(q.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE id = $1`+lock, id))
 }
 
-func insertUser(ctx context.Context, q querier, p *txPending, u store.User) error {
-	cols, vals, err := userFields(u)
+func (db *DB) insertUser(ctx context.Context, q querier, p *txPending, u store.User) error {
+	var taken [1]bool
+	if err := db.insertUsers(ctx, q, p, []store.User{u}, taken[:]); err != nil {
+		return err
+	}
+	if taken[0] {
+		return store.ErrConflict
+	}
+	return nil
+}
+
+// insertUsers inserts users, skipping each whose ID or userName is taken
+// (taken[i] is set for those), and their child rows.
+func (db *DB) insertUsers(ctx context.Context, q querier, p *txPending, users []store.User, taken []bool) error {
+	rows := db.rows()
+	var cols []string
+	for _, u := range users {
+		c, vals, err := userFields(u)
+		if err != nil {
+			return err
+		}
+		cols = c
+		rows.add(append(vals, u.ID, 1)...)
+	}
+	type key struct{ id, userName string }
+	inserted := map[key]bool{}
+	err := rows.each(func(values string, args []any) error {
+		rs, err := q.QueryContext(ctx, `INSERT INTO users (`+strings.Join(cols, ", ")+`, id, version)
+			VALUES `+values+` ON CONFLICT DO NOTHING RETURNING id, user_name`, args...)
+		if err != nil {
+			return err
+		}
+		defer rs.Close()
+		for rs.Next() {
+			var k key
+			if err := rs.Scan(&k.id, &k.userName); err != nil {
+				return err
+			}
+			inserted[k] = true
+		}
+		return rs.Err()
+	})
 	if err != nil {
 		return err
 	}
-	marks := make([]string, len(vals))
-	for i := range vals {
-		marks[i] = fmt.Sprintf("$%d", i+1)
+	created := make([]store.User, 0, len(inserted))
+	for i, u := range users {
+		k := key{u.ID, u.UserName}
+		if !inserted[k] {
+			taken[i] = true
+			continue
+		}
+		delete(inserted, k) // a later copy of u was skipped
+		created = append(created, u)
 	}
-	if _, err := q.ExecContext(ctx, `INSERT INTO users (id, version, `+strings.Join(cols, ", ")+`)
-		VALUES ($`+fmt.Sprint(len(vals)+1)+`, 1, `+strings.Join(marks, ", ")+`)`, append(vals, u.ID)...); err != nil {
-		return err
-	}
-	p.userCount++
-	return indexUser(ctx, q, u)
+	p.userCount += int64(len(created))
+	return db.indexUsers(ctx, q, created)
 }
 
-func updateUser(ctx context.Context, q querier, u store.User) error {
+func (db *DB) updateUser(ctx context.Context, q querier, u store.User) error {
 	cols, vals, err := userFields(u)
 	if err != nil {
 		return err
@@ -241,7 +304,7 @@ func updateUser(ctx context.Context, q querier, u store.User) error {
 			return err
 		}
 	}
-	return indexUser(ctx, q, u)
+	return db.indexUsers(ctx, q, []store.User{u})
 }
 
 // userFields returns the columns a write sets and their values, in one order.
@@ -313,31 +376,34 @@ func userFields(u store.User) ([]string, []any, error) {
 	return cols, vals, nil
 }
 
-// indexUser writes the child rows that lookups and filters use: the user's
-// roles, the values of its multi-valued attributes, and the single-valued
-// attributes searched by substring; one INSERT for each table.
-func indexUser(ctx context.Context, q querier, u store.User) error {
-	var roles, values rowsInsert
-	for i, role := range u.Roles {
-		roles.add(u.ID, i, role)
-	}
-	for _, m := range []struct {
-		attr   store.Attr
-		values []store.Value
-	}{
-		{store.AttrEmails, u.Emails},
-		{store.AttrPhoneNumbers, u.PhoneNumbers},
-		{store.AttrIMs, u.IMs},
-		{store.AttrPhotos, u.Photos},
-		{store.AttrEntitlements, u.Entitlements},
-	} {
-		for i, v := range m.values {
-			values.add(u.ID, string(m.attr), i, v.Value, store.Fold(v.Value), v.Type, v.Display, v.Primary)
+// indexUsers writes the child rows that lookups and filters use: the users'
+// roles, the values of their multi-valued attributes, and the single-valued
+// attributes searched by substring; one INSERT for each table (and each
+// rowsPerInsert rows).
+func (db *DB) indexUsers(ctx context.Context, q querier, users []store.User) error {
+	roles, values := db.rows(), db.rows()
+	for _, u := range users {
+		for i, role := range u.Roles {
+			roles.add(u.ID, i, role)
 		}
-	}
-	for _, s := range searched(u) {
-		if s.value != "" {
-			values.add(u.ID, string(s.attr), 0, s.value, store.Fold(s.value), "", "", false)
+		for _, m := range []struct {
+			attr   store.Attr
+			values []store.Value
+		}{
+			{store.AttrEmails, u.Emails},
+			{store.AttrPhoneNumbers, u.PhoneNumbers},
+			{store.AttrIMs, u.IMs},
+			{store.AttrPhotos, u.Photos},
+			{store.AttrEntitlements, u.Entitlements},
+		} {
+			for i, v := range m.values {
+				values.add(u.ID, string(m.attr), i, v.Value, store.Fold(v.Value), v.Type, v.Display, v.Primary)
+			}
+		}
+		for _, s := range searched(u) {
+			if s.value != "" {
+				values.add(u.ID, string(s.attr), 0, s.value, store.Fold(s.value), "", "", false)
+			}
 		}
 	}
 	if err := roles.exec(ctx, q, `user_roles (user_id, position, role)`); err != nil {
@@ -346,28 +412,62 @@ func indexUser(ctx context.Context, q querier, u store.User) error {
 	return values.exec(ctx, q, `user_values (user_id, attr, position, value, value_lower, type, display, is_primary)`)
 }
 
-// rowsInsert collects the rows of one multi-row INSERT.
+// rowsInsert collects the rows of multi-row INSERTs.
 type rowsInsert struct {
-	tuples []string
-	args   []any
+	rows       [][]any
+	positional bool // plain ? parameters, not numbered ones
 }
 
-func (r *rowsInsert) add(values ...any) {
-	marks := make([]string, len(values))
-	for i := range values {
-		marks[i] = fmt.Sprintf("$%d", len(r.args)+i+1)
+// rows returns an empty rowsInsert for the engine.
+func (db *DB) rows() *rowsInsert { return &rowsInsert{positional: db.d.positionalParams} }
+
+func (r *rowsInsert) add(values ...any) { r.rows = append(r.rows, values) }
+
+// maxParams keeps a statement inside both engines' limits on parameters
+// (SQLite's 32,766, PostgreSQL's 65,535).
+const maxParams = 30000
+
+// each calls fn with the rows as VALUES lists, "($1, $2), ($3, $4)" or
+// "(?, ?), (?, ?)", of at most maxParams parameters, and their arguments; it
+// stops at fn's error.
+func (r *rowsInsert) each(fn func(values string, args []any) error) error {
+	var b strings.Builder
+	var args []any
+	for i, row := range r.rows {
+		if len(args) > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteByte('(')
+		for j, v := range row {
+			if j > 0 {
+				b.WriteString(", ")
+			}
+			args = append(args, v)
+			if r.positional {
+				b.WriteByte('?')
+			} else {
+				b.WriteByte('$')
+				b.WriteString(strconv.Itoa(len(args)))
+			}
+		}
+		b.WriteByte(')')
+		if i == len(r.rows)-1 || len(args)+len(r.rows[i+1]) > maxParams {
+			if err := fn(b.String(), args); err != nil {
+				return err
+			}
+			b.Reset()
+			args = nil
+		}
 	}
-	r.tuples = append(r.tuples, "("+strings.Join(marks, ", ")+")")
-	r.args = append(r.args, values...)
+	return nil
 }
 
-// exec inserts the rows into into (a table and its columns), if there are any.
+// exec inserts the rows into into (a table and its columns).
 func (r *rowsInsert) exec(ctx context.Context, q querier, into string) error {
-	if len(r.tuples) == 0 {
-		return nil
-	}
-	_, err := q.ExecContext(ctx, `INSERT INTO `+into+` VALUES `+strings.Join(r.tuples, ", "), r.args...)
-	return err
+	return r.each(func(values string, args []any) error {
+		_, err := q.ExecContext(ctx, `INSERT INTO `+into+` VALUES `+values, args...)
+		return err
+	})
 }
 
 // searched returns u's values of the single-valued attributes copied into

@@ -160,6 +160,15 @@ func testAuditOrder(t *testing.T, s store.Store) {
 	late := store.AuditEvent{Time: at(-50), Actor: "cli", Action: "user.created", Target: "t"}
 	must(t, "AppendAudit", s.AppendAudit(ctx, late))
 	events = append(events, late)
+	// Several events appended at once keep their order.
+	several := []store.AuditEvent{
+		{Time: at(-10), Actor: "scim", Action: "user.created", Target: "x1"},
+		{Time: at(-20), Actor: "scim", Action: "user.created", Target: "x2"},
+		{Time: at(-10), Actor: "scim", Action: "user.created", Target: "x3"},
+	}
+	must(t, "AppendAudit of several", s.AppendAudit(ctx, several...))
+	must(t, "AppendAudit of none", s.AppendAudit(ctx))
+	events = append(events, several...)
 
 	got, err = s.ListAudit(ctx, store.AuditFilter{})
 	must(t, "ListAudit", err)

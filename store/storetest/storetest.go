@@ -68,6 +68,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"UserConcurrentUpdate", testUserConcurrentUpdate},
 		{"UserNotFound", testUserNotFound},
 		{"UserConflict", testUserConflict},
+		{"CreateUsers", testCreateUsers},
 		{"UserDelete", testUserDelete},
 		{"GetUserByIdpUserID", testGetUserByIdpUserID},
 		{"GetUserByEmail", testGetUserByEmail},

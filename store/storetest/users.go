@@ -3,6 +3,7 @@ package storetest
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -199,6 +200,64 @@ func testUserNotFound(t *testing.T, s store.Store) {
 		t.Error("UpdateUser of a missing user called fn")
 	}
 	wantErr(t, "DeleteUser", s.DeleteUser(ctx, "missing", nil), store.ErrNotFound)
+}
+
+func testCreateUsers(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	must(t, "CreateUser", s.CreateUser(ctx, newUser("stored", "Stored")))
+	taken, err := s.CreateUsers(ctx, nil)
+	must(t, "CreateUsers of none", err)
+	if len(taken) != 0 {
+		t.Errorf("CreateUsers of none: taken %v", taken)
+	}
+
+	batch := []store.User{
+		newUser("b1", "First"),
+		newUser("b2", "STORED"),  // the stored user's userName
+		newUser("b3", "first"),   // an earlier one's, in another case
+		newUser("b1", "Another"), // an earlier one's ID
+		newUser("stored", "Yet another"),
+		newUser("b4", "Second"),
+	}
+	batch[5].Roles = []string{store.RoleAdministrator}
+	batch[5].Version = 7 // ignored: created users have version 1
+	taken, err = s.CreateUsers(ctx, batch)
+	must(t, "CreateUsers", err)
+	equal(t, "taken", taken, []bool{false, true, true, true, true, false}, func(b []bool) []bool { return b })
+	for _, i := range []int{0, 5} {
+		got, err := s.GetUser(ctx, batch[i].ID)
+		must(t, "GetUser", err)
+		want := batch[i]
+		want.Version = 1
+		equal(t, "created user", got, want, normUser)
+		// The child rows are written too: lookups, filters and search find it.
+		byEmail, err := s.GetUserByEmail(ctx, batch[i].Emails[1].Value)
+		must(t, "GetUserByEmail", err)
+		if byEmail.ID != batch[i].ID {
+			t.Errorf("GetUserByEmail(%q) = %q, want %q", batch[i].Emails[1].Value, byEmail.ID, batch[i].ID)
+		}
+		found, n, err := s.QueryUsers(ctx, store.UserQuery{Filter: store.FilterCompare{
+			Attr: store.AttrRoles.Sub("value"), Op: store.OpEq, Value: batch[i].Roles[0]}, Limit: 10})
+		must(t, "QueryUsers by role", err)
+		if !slices.ContainsFunc(found, func(u store.User) bool { return u.ID == batch[i].ID }) {
+			t.Errorf("QueryUsers roles eq %q (%d users) does not find %s", batch[i].Roles[0], n, batch[i].ID)
+		}
+		hits, _, err := s.SearchUsers(ctx, store.PageQuery{Search: strings.ToUpper(batch[i].UserName[1:4]), Limit: 10})
+		must(t, "SearchUsers", err)
+		if len(hits) != 1 || hits[0].ID != batch[i].ID {
+			t.Errorf("SearchUsers(%q) = %v, want %s", batch[i].UserName[1:4], hits, batch[i].ID)
+		}
+	}
+	_, total, err := s.QueryUsers(ctx, store.UserQuery{Limit: 1})
+	must(t, "QueryUsers", err)
+	if total != 3 {
+		t.Errorf("QueryUsers total = %d, want 3", total)
+	}
+	stored, err := s.GetUser(ctx, "stored")
+	must(t, "GetUser", err)
+	if stored.UserName != "Stored" {
+		t.Errorf("the stored user became %q", stored.UserName)
+	}
 }
 
 func testUserConflict(t *testing.T, s store.Store) {

@@ -2,7 +2,9 @@ package scim
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"regexp"
@@ -84,19 +86,22 @@ func (h *handler) bulk(c echo.Context) error {
 		}
 	}
 
-	// Every operation runs in one transaction, each in a savepoint of it: one
-	// that fails changes nothing, and the request costs one commit instead of
-	// one for each user (RFC 7644 §3.7 leaves failed operations to failOnErrors).
-	var results []*bulkResult
+	// New users are checked (their passwords hashed) before the transaction,
+	// which then holds the database only for writing. Every operation runs
+	// in that one transaction, each in a savepoint of it: one that fails
+	// changes nothing, and the request costs one commit instead of one for
+	// each user (RFC 7644 §3.7 leaves failed operations to failOnErrors).
+	run := &bulkRun{req: req, owner: owner, checked: h.checkNewUsers(c, req.Operations),
+		results: make([]*bulkResult, len(req.Operations)), created: map[string]string{}, failed: map[string]bool{}}
 	err = h.svc.InTransaction(c.Request().Context(), func(tx *oauth.Service, st store.Store) error {
-		results = (&handler{svc: tx, users: st, log: h.log}).bulkRun(c, req, owner)
+		(&handler{svc: tx, users: st, log: h.log}).runBulk(c, run)
 		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("scim: bulk: %w", err)
 	}
 	resp := bulkResponse{Schemas: []string{schemaBulkResponse}, Operations: []bulkResult{}}
-	for _, r := range results {
+	for _, r := range run.results {
 		if r != nil {
 			resp.Operations = append(resp.Operations, *r)
 		}
@@ -104,37 +109,85 @@ func (h *handler) bulk(c echo.Context) error {
 	return writeJSON(c, http.StatusOK, resp)
 }
 
-// bulkRun runs the operations of req in order, except that one referring to
-// the bulkId of a later POST (owner: bulkId → index) waits until that POST
-// has run; it stops once failOnErrors operations have failed. It returns the
-// result of each operation that ran, nil for the others.
-func (h *handler) bulkRun(c echo.Context, req bulkRequest, owner map[string]int) []*bulkResult {
-	results := make([]*bulkResult, len(req.Operations))
-	created := map[string]string{} // bulkId → new user's id
-	failed := map[string]bool{}    // bulkIds whose operation failed
-	errCount := 0
-	stop := func() bool { return req.FailOnErrors != nil && errCount >= *req.FailOnErrors }
-	pending := make([]int, len(req.Operations))
+// bulkRun is a bulk request being run.
+type bulkRun struct {
+	req     bulkRequest
+	owner   map[string]int    // bulkId → index of the POST that defines it
+	checked []*checkedUser    // for each POST of a user that refers to no bulkId, its check
+	results []*bulkResult     // of the operations that ran
+	created map[string]string // bulkId → new user's id
+	failed  map[string]bool   // bulkIds whose operation failed
+	errors  int
+}
+
+// checkedUser is a new user of a bulk request, checked before the
+// transaction: the user to create, or why it cannot be.
+type checkedUser struct {
+	user oauth.NewUser
+	err  error
+}
+
+// stop reports whether failOnErrors operations have failed.
+func (r *bulkRun) stop() bool { return r.req.FailOnErrors != nil && r.errors >= *r.req.FailOnErrors }
+
+// record keeps the result of operation i.
+func (r *bulkRun) record(i int, res *bulkResult) {
+	r.results[i] = res
+	if res.Response != nil {
+		r.errors++
+		if id := r.req.Operations[i].BulkID; id != "" {
+			r.failed[id] = true
+		}
+	}
+}
+
+// checkNewUsers checks the users that the POSTs of ops referring to no bulkId
+// create; nil for the other operations.
+func (h *handler) checkNewUsers(c echo.Context, ops []bulkOp) []*checkedUser {
+	out := make([]*checkedUser, len(ops))
+	for i, op := range ops {
+		if strings.EqualFold(op.Method, http.MethodPost) && op.Path == "/Users" && op.BulkID != "" && !bulkRef.Match(op.Data) {
+			n, err := h.checkNewUser(c.Request().Context(), op.Data)
+			out[i] = &checkedUser{n, err}
+		}
+	}
+	return out
+}
+
+// runBulk runs the operations of r.req in order, except that one referring to
+// the bulkId of a later POST waits until that POST has run, and that a run of
+// checked POSTs creates its users with one write; it stops once failOnErrors
+// operations have failed.
+func (h *handler) runBulk(c echo.Context, r *bulkRun) {
+	pending := make([]int, len(r.req.Operations))
 	for i := range pending {
 		pending[i] = i
 	}
-	for len(pending) > 0 && !stop() {
+	for len(pending) > 0 && !r.stop() {
 		var waiting []int
 		progressed := false
-		for _, i := range pending {
-			if stop() {
-				break
+		for k := 0; k < len(pending) && !r.stop(); k++ {
+			i := pending[k]
+			if r.checked[i] != nil {
+				batch := []int{i}
+				for k+1 < len(pending) && r.checked[pending[k+1]] != nil {
+					k++
+					batch = append(batch, pending[k])
+				}
+				h.createBatch(c, r, batch)
+				progressed = true
+				continue
 			}
-			op := req.Operations[i]
+			op := r.req.Operations[i]
 			refs := bulkRef.FindAllStringSubmatch(op.Path+" "+string(op.Data), -1)
 			wait := false
 			var refErr *Error
 			for _, m := range refs {
 				id := m[1]
-				at, defined := owner[id]
+				at, defined := r.owner[id]
 				switch {
-				case created[id] != "":
-				case failed[id]:
+				case r.created[id] != "":
+				case r.failed[id]:
 					refErr = newError(http.StatusConflict, typeInvalidValue, "The operation with bulkId %q failed, so %q cannot be resolved.", id, m[0])
 				case defined && at == i:
 					refErr = newError(http.StatusConflict, typeInvalidValue, "The operation refers to its own bulkId %q.", id)
@@ -149,30 +202,118 @@ func (h *handler) bulkRun(c echo.Context, req bulkRequest, owner map[string]int)
 				continue
 			}
 			progressed = true
-			res := h.bulkOne(c, op, created, refErr)
-			results[i] = res
-			if res.Response != nil {
-				errCount++
-				if op.BulkID != "" {
-					failed[op.BulkID] = true
-				}
-			}
+			r.record(i, h.bulkOne(c, op, r.created, refErr))
 		}
 		if !progressed {
 			// What is left waits on itself: circular references (§3.7.1).
 			for _, i := range waiting {
-				if stop() {
+				if r.stop() {
 					break
 				}
 				e := newError(http.StatusConflict, typeInvalidValue, "The operation's bulkId references are circular.")
-				results[i] = resultFor(req.Operations[i], e)
-				errCount++
+				r.record(i, resultFor(r.req.Operations[i], e))
 			}
 			break
 		}
 		pending = waiting
 	}
-	return results
+}
+
+// errOneByOne rolls back a batch that failOnErrors would have stopped midway.
+var errOneByOne = errors.New("scim: bulk: failOnErrors stops inside the batch")
+
+// createBatch creates the checked users of the POSTs batch (indices of
+// operations) with one write of the service, in a savepoint. Should
+// failOnErrors stop the request before the last of them, the savepoint is
+// rolled back and the POSTs run one at a time instead, up to the one that
+// stops it.
+func (h *handler) createBatch(c echo.Context, r *bulkRun, batch []int) {
+	ctx := c.Request().Context()
+	results := make([]*bulkResult, len(batch))
+	ids := make([]string, len(batch))
+	err := h.svc.InTransaction(ctx, func(tx *oauth.Service, _ store.Store) error {
+		var users []oauth.NewUser
+		var at []int // the position in batch of each of users
+		for p, i := range batch {
+			if err := r.checked[i].err; err != nil {
+				results[p] = h.bulkError(ctx, r.req.Operations[i], err)
+				continue
+			}
+			users, at = append(users, r.checked[i].user), append(at, p)
+		}
+		stored, errs, err := tx.CreateUsers(ctx, actorOf(c), users)
+		if err != nil {
+			return err
+		}
+		for k, p := range at {
+			op := r.req.Operations[batch[p]]
+			if errs[k] != nil {
+				results[p] = h.bulkError(ctx, op, userError(errs[k], "", users[k].UserName()))
+				continue
+			}
+			ids[p] = stored[k].ID
+			results[p] = createdResult(op, h.location(stored[k].ID), stored[k].Version)
+		}
+		if r.req.FailOnErrors != nil {
+			failed := r.errors
+			for _, res := range results[:len(results)-1] {
+				if res.Response != nil {
+					failed++
+				}
+				if failed >= *r.req.FailOnErrors {
+					return errOneByOne
+				}
+			}
+		}
+		return nil
+	})
+	if errors.Is(err, errOneByOne) {
+		for _, i := range batch {
+			if r.stop() {
+				break
+			}
+			op := r.req.Operations[i]
+			res := h.bulkError(ctx, op, r.checked[i].err)
+			if r.checked[i].err == nil {
+				if u, err := h.createChecked(ctx, actorOf(c), r.checked[i].user); err != nil {
+					res = h.bulkError(ctx, op, err)
+				} else {
+					r.created[op.BulkID] = u.ID
+					res = createdResult(op, h.location(u.ID), u.Version)
+				}
+			}
+			r.record(i, res)
+		}
+		return
+	}
+	for p, i := range batch {
+		if r.stop() {
+			break
+		}
+		res := results[p]
+		if err != nil {
+			res = h.bulkError(ctx, r.req.Operations[i], err)
+		} else if ids[p] != "" {
+			r.created[r.req.Operations[i].BulkID] = ids[p]
+		}
+		r.record(i, res)
+	}
+}
+
+// createdResult is the result of a POST that created a user.
+func createdResult(op bulkOp, location string, version int64) *bulkResult {
+	return &bulkResult{Method: http.MethodPost, BulkID: op.BulkID, Status: "201", Location: location, Version: etag(version)}
+}
+
+// bulkError is the result of an operation that failed with err: a client's
+// error as it is, any other logged and answered with a 500.
+func (h *handler) bulkError(ctx context.Context, op bulkOp, err error) *bulkResult {
+	e := asError(err)
+	if e == nil {
+		h.log.ErrorContext(ctx, "scim: bulk operation failed", "method", strings.ToUpper(op.Method), "err", err)
+		e = newError(http.StatusInternalServerError, "", "Something went wrong on our side with this operation.")
+	}
+	return resultFor(op, e)
 }
 
 func resultFor(op bulkOp, e *Error) *bulkResult {
@@ -204,7 +345,7 @@ func (h *handler) bulkOne(c echo.Context, op bulkOp, created map[string]string, 
 		u, e := h.createUser(ctx, actorOf(c), data)
 		if err = e; err == nil {
 			created[op.BulkID] = u.ID
-			res.Status, res.Location, res.Version = "201", h.location(u.ID), etag(u.Version)
+			return createdResult(op, h.location(u.ID), u.Version)
 		}
 	case !isUser || id == "" || strings.Contains(id, "/"):
 		return resultFor(op, badRequest(typeInvalidPath, "path must be /Users or /Users/{id}."))
@@ -228,12 +369,7 @@ func (h *handler) bulkOne(c echo.Context, op bulkOp, created map[string]string, 
 		return resultFor(op, badRequest(typeInvalidSyntax, "method %q is not POST, PUT, PATCH or DELETE.", truncate(op.Method, 20)))
 	}
 	if err != nil {
-		e := asError(err)
-		if e == nil {
-			h.log.ErrorContext(ctx, "scim: bulk operation failed", "method", method, "err", err)
-			e = newError(http.StatusInternalServerError, "", "Something went wrong on our side with this operation.")
-		}
-		r := resultFor(op, e)
+		r := h.bulkError(ctx, op, err)
 		if isUser {
 			r.Location = h.location(id)
 		}

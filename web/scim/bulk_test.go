@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/appintegration/appintegration/store"
 )
 
 const bulkPath = "/api/v1/scim2/Bulk"
@@ -94,4 +96,78 @@ func TestBulk(t *testing.T) {
 	big := `{"schemas":["urn:ietf:params:scim:api:messages:2.0:BulkRequest"],"Operations":[],"pad":"` + strings.Repeat("x", 1<<20) + `"}`
 	e.do(t, http.MethodPost, bulkPath, tok, big).scimError(t, http.StatusRequestEntityTooLarge, "")
 	e.do(t, http.MethodPost, bulkPath, tok, `{"Operations":[]}`).scimError(t, http.StatusBadRequest, "invalidSyntax")
+}
+
+// TestBulkCreatesNewUsersTogether: the POSTs of a bulk request that refer to
+// no bulkId create their users with one write, which must answer exactly as
+// one operation after the other would: a userName taken by a stored user or
+// by an earlier POST, references to the new users, the audit log, and
+// failOnErrors reached in the middle of them.
+func TestBulkCreatesNewUsersTogether(t *testing.T) {
+	e := newEnv(t)
+	tok := e.token(t)
+	e.create(t, tok, userJSON("Stored"))
+	post := func(bulkID, body string) string {
+		return `{"method":"POST","path":"/Users","bulkId":"` + bulkID + `","data":` + body + `}`
+	}
+	bulk := func(failOnErrors string, ops ...string) []string {
+		t.Helper()
+		r := e.do(t, http.MethodPost, bulkPath, tok, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:BulkRequest"]`+
+			failOnErrors+`,"Operations":[`+strings.Join(ops, ",")+`]}`).must(t, http.StatusOK)
+		var statuses []string
+		for _, o := range asList(r.Body["Operations"]) {
+			statuses = append(statuses, str(o.(map[string]any), "bulkId")+":"+str(o.(map[string]any), "status"))
+		}
+		return statuses
+	}
+	exists := func(userName string) bool {
+		t.Helper()
+		return e.do(t, http.MethodGet, filterQuery(`userName eq "`+userName+`"`), tok, "").Body["totalResults"] == 1.0
+	}
+
+	got := bulk("",
+		post("a", userJSON("Anna")),
+		post("b", userJSON("stored")), // taken by a stored user
+		post("c", userJSON("ANNA")),   // taken by the POST before
+		post("d", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"no spaces allowed"}`),
+		`{"method":"PATCH","path":"/Users/bulkId:a","data":{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+		  "Operations":[{"op":"replace","path":"title","value":"Patched"}]}}`,
+		post("e", userJSON("Emil")))
+	if want := "a:201,b:409,c:409,d:400,:200,e:201"; strings.Join(got, ",") != want {
+		t.Errorf("statuses = %s, want %s", strings.Join(got, ","), want)
+	}
+	anna := e.do(t, http.MethodGet, filterQuery(`userName eq "Anna"`), tok, "").Body
+	if r := asList(anna["Resources"]); len(r) != 1 || str(r[0].(map[string]any), "title") != "Patched" {
+		t.Errorf("Anna after the bulk request: %v", anna)
+	}
+	audit, err := e.Store.ListAudit(t.Context(), store.AuditFilter{Action: "user.created"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var targets []string
+	for _, a := range audit {
+		targets = append(targets, a.Target)
+	}
+	if got := strings.Join(targets, ","); got != "Emil,Anna,Stored" {
+		t.Errorf("user.created audited for %s", got)
+	}
+
+	// failOnErrors 2 is reached at the third POST, a taken userName that only
+	// the database finds: the POSTs after it do not run.
+	got = bulk(`,"failOnErrors":2`,
+		post("f", userJSON("Fritz")),
+		post("g", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"]}`),
+		post("h", userJSON("Emil")),
+		post("i", userJSON("Ida")))
+	if want := "f:201,g:400,h:409"; strings.Join(got, ",") != want {
+		t.Errorf("failOnErrors 2: statuses = %s, want %s", strings.Join(got, ","), want)
+	}
+	if !exists("Fritz") || exists("Ida") {
+		t.Errorf("failOnErrors 2: Fritz created %v (want true), Ida created %v (want false)", exists("Fritz"), exists("Ida"))
+	}
+	// Reached at the last POST: all of them ran.
+	got = bulk(`,"failOnErrors":1`, post("j", userJSON("Jana")), post("k", userJSON("jana")))
+	if want := "j:201,k:409"; strings.Join(got, ",") != want {
+		t.Errorf("failOnErrors 1: statuses = %s, want %s", strings.Join(got, ","), want)
+	}
 }

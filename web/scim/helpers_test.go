@@ -50,7 +50,7 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t testing.TB) *env {
 	t.Helper()
 	ctx := context.Background()
 	st, err := sqlstore.Open(ctx, filepath.Join(t.TempDir(), "appintegration.db"))
@@ -81,7 +81,7 @@ func newEnv(t *testing.T) *env {
 
 // client creates an API Access client with the given access and returns it
 // with its secret.
-func (e *env) client(t *testing.T, access ...string) (store.Client, string) {
+func (e *env) client(t testing.TB, access ...string) (store.Client, string) {
 	t.Helper()
 	c, secret, err := e.Svc.CreateClient(context.Background(), "test", oauth.ClientInput{
 		Name: "provisioning " + strings.Join(access, "+"), Purpose: store.PurposeAPIAccess,
@@ -95,7 +95,7 @@ func (e *env) client(t *testing.T, access ...string) (store.Client, string) {
 
 // tokenFor gets an access token for a client from the Token URL with
 // golang.org/x/oauth2, as an integrator's tool would.
-func (e *env) tokenFor(t *testing.T, id, secret string) string {
+func (e *env) tokenFor(t testing.TB, id, secret string) string {
 	t.Helper()
 	cfg := clientcredentials.Config{ClientID: id, ClientSecret: secret, TokenURL: e.URL + "/oauth/token"}
 	tok, err := cfg.Token(context.Background())
@@ -106,7 +106,7 @@ func (e *env) tokenFor(t *testing.T, id, secret string) string {
 }
 
 // token returns a token with the user_provisioning scope.
-func (e *env) token(t *testing.T) string {
+func (e *env) token(t testing.TB) string {
 	t.Helper()
 	c, secret := e.client(t, store.AccessUserProvisioning)
 	return e.tokenFor(t, c.ID, secret)

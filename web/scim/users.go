@@ -215,20 +215,38 @@ func asStrings(v any) []string {
 // createUser checks and creates a new user through the service. Errors are
 // *Error for the client (409 uniqueness for a taken userName), or internal.
 func (h *handler) createUser(ctx context.Context, actor oauth.Actor, body []byte) (store.User, error) {
-	res, err := decodeResource(body)
+	n, err := h.checkNewUser(ctx, body)
 	if err != nil {
 		return store.User{}, err
+	}
+	return h.createChecked(ctx, actor, n)
+}
+
+// checkNewUser reads a POST body and checks it against the user rules.
+func (h *handler) checkNewUser(ctx context.Context, body []byte) (oauth.NewUser, error) {
+	res, err := decodeResource(body)
+	if err != nil {
+		return oauth.NewUser{}, err
 	}
 	cat, err := h.catalog(ctx)
 	if err != nil {
-		return store.User{}, err
+		return oauth.NewUser{}, err
 	}
 	in, err := checkResource(res, cat.list)
 	if err != nil {
-		return store.User{}, err
+		return oauth.NewUser{}, err
 	}
-	u, err := h.svc.CreateUser(ctx, actor, in)
-	return u, userError(err, "", in.UserName)
+	n, err := h.svc.CheckNewUser(ctx, in)
+	return n, userError(err, "", in.UserName)
+}
+
+// createChecked creates a user checkNewUser accepted.
+func (h *handler) createChecked(ctx context.Context, actor oauth.Actor, n oauth.NewUser) (store.User, error) {
+	created, errs, err := h.svc.CreateUsers(ctx, actor, []oauth.NewUser{n})
+	if err != nil {
+		return store.User{}, fmt.Errorf("scim: %w", err)
+	}
+	return created[0], userError(errs[0], "", n.UserName())
 }
 
 // replaceUser is PUT: every writable attribute is taken from the body; a
