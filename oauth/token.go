@@ -93,13 +93,15 @@ func (s *Service) AuthenticateClient(ctx context.Context, cr Credentials) (store
 		return store.Client{}, fmt.Errorf("oauth: authenticate client: %w", err)
 	}
 	now := s.now()
-	if matchSecret(cr.Secret, c.Secrets, now) < 0 {
+	i := matchSecret(cr.Secret, c.Secrets, now)
+	if i < 0 {
 		return store.Client{}, failed
 	}
 	if IsExpired(c, now) {
 		// Only a caller with the secret learns this, so it may say why.
 		return store.Client{}, errorf(ErrInvalidClient, "this client expired on %s; an administrator can extend its expiry, which issues a new secret", ExpiryDate(c.ExpiresAt))
 	}
+	s.uses.record(c.Secrets[i].ID, now) // written later, off this path
 	return c, nil
 }
 
