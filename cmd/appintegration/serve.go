@@ -81,7 +81,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, env get
 		fmt.Fprintf(stdout, "Prometheus metrics at http://%s/metrics\n", metricsAddr)
 	}
 	log.Info("listening", "addr", ln.Addr().String(), "metrics_addr", metricsAddr, "base_url", cfg.BaseURL,
-		"db", dbLabel(cfg.DB), "signing_alg", cfg.SigningAlg)
+		"db", dbLabel(cfg.DB), "signing_alg", cfg.SigningAlg, "master_key", masterKeySource(cfg))
 
 	go pruneLoop(ctx, st, svc.Now, log)
 	errc := make(chan error, len(servers))
