@@ -28,6 +28,8 @@ Usage:
   appintegration clients list     list OAuth clients
   appintegration clients update   change what the console can change; extend a technical user
   appintegration clients delete   delete a client; its tokens stop working
+  appintegration clients rotate-secret  a new secret; the old one works on for a while
+  appintegration clients revoke-secret  stop the old secret of a rotation (--old)
   appintegration idps add        add a trusted identity provider (--metadata-file or --cert-file)
   appintegration idps list       list trusted identity providers and their certificates
   appintegration idps delete     delete a trusted identity provider
@@ -98,9 +100,13 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer, env 
 			return clientsUpdate(ctx, rest[1:], stdout, stderr, env)
 		case "delete":
 			return clientsDelete(ctx, rest[1:], stdout, stderr, env)
+		case "rotate-secret":
+			return clientsRotateSecret(ctx, rest[1:], stdout, stderr, env)
+		case "revoke-secret":
+			return clientsRevokeSecret(ctx, rest[1:], stdout, stderr, env)
 		}
 		fmt.Fprint(stderr, usage)
-		return fmt.Errorf("%w: clients needs one of: create, list, update, delete", errUsage)
+		return fmt.Errorf("%w: clients needs one of: create, list, update, delete, rotate-secret, revoke-secret", errUsage)
 	case "idps":
 		switch sub {
 		case "add":

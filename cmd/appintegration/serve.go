@@ -107,6 +107,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, env get
 		wg.Go(func() { shutdownErrs[i] = l.srv.Shutdown(sctx) })
 	}
 	wg.Wait()
+	if err := svc.FlushSecretUse(sctx); err != nil {
+		log.Warn("recording the last use of client secrets failed", "err", err)
+	}
 	for ; running > 0; running-- {
 		if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) && failed == nil {
 			failed = fmt.Errorf("serve: %w", err)
