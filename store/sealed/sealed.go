@@ -1,5 +1,5 @@
 // Package sealed keeps the private and symmetric keys of a store.Store
-// encrypted at rest. Store is a decorator: it seals every signing key's
+// encrypted at rest (docs/contract.md, "Keys at rest"). Store is a decorator: it seals every signing key's
 // PrivateKey and every value of the SecretStore (the console's session keys,
 // the SAML service provider's keys, anything kept there later) before the
 // backend sees it, and opens them on the way back, also inside InTransaction.
