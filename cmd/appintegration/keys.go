@@ -78,7 +78,10 @@ func keysRewrap(ctx context.Context, args []string, stdout, stderr io.Writer, en
 	}
 	n, err := rewrap(ctx, cfg, cur, next, log)
 	if err != nil {
-		next.forget()
+		if next.generated != "" {
+			// Kept: a failed commit may yet have committed.
+			return fmt.Errorf("%w (the new master key generated in %s is kept)", err, next.generated)
+		}
 		return err
 	}
 	if next.generated != "" {

@@ -163,16 +163,18 @@ func openSealed(ctx context.Context, cfg Config, log *slog.Logger) (*sealed.Stor
 	}
 	db, err := sqlstore.Open(ctx, cfg.DB)
 	if err != nil {
-		mk.forget()
 		return nil, fmt.Errorf("open database %s: %w", dbLabel(cfg.DB), err)
 	}
 	st, rep, err := sealed.Open(ctx, db, mk.key)
 	if err != nil {
 		db.Close()
-		mk.forget()
 		if errors.Is(err, sealed.ErrWrongKey) {
+			// Refused inside a transaction that rolled back: nobody sealed
+			// anything with the key made for this start.
+			mk.forget()
 			return nil, wrongKeyError(cfg, mk)
 		}
+		// Kept otherwise: another process may have taken it meanwhile.
 		return nil, fmt.Errorf("open database %s: %w", dbLabel(cfg.DB), err)
 	}
 	if rep.Sealed > 0 {
@@ -185,7 +187,8 @@ func openSealed(ctx context.Context, cfg Config, log *slog.Logger) (*sealed.Stor
 	return st, nil
 }
 
-// forget removes the key file made for mk on this start, if any.
+// forget removes the key file made for mk on this start, if any. Call it only
+// when no database can have been sealed with the key.
 func (mk masterKey) forget() {
 	if mk.generated != "" {
 		os.Remove(mk.generated)
