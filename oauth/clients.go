@@ -118,7 +118,7 @@ func (s *Service) CreateClient(ctx context.Context, actor string, in ClientInput
 	if err != nil {
 		return store.Client{}, "", err
 	}
-	secret, hash, err := newSecret()
+	secret, rec, err := newClientSecret(now)
 	if err != nil {
 		return store.Client{}, "", err
 	}
@@ -128,7 +128,7 @@ func (s *Service) CreateClient(ctx context.Context, actor string, in ClientInput
 		Name:          in.Name,
 		Purpose:       in.Purpose,
 		Grant:         in.Grant,
-		SecretHash:    hash,
+		Secrets:       []store.ClientSecret{rec},
 		TokenLifetime: in.TokenLifetime,
 		RequestID:     in.RequestID,
 		CreatedAt:     now,
@@ -246,12 +246,12 @@ func (s *Service) UpdateClient(ctx context.Context, actor, id string, in ClientU
 		}
 		if rule.Expires && IsExpired(c, now) && in.ExpiresAt.After(now) {
 			// docs/contract.md, "Purposes": extending an expired client
-			// issues a new secret.
-			sec, hash, err := newSecret()
+			// issues a new secret, and every old one stops at once.
+			sec, rec, err := newClientSecret(now)
 			if err != nil {
 				return c, err
 			}
-			secret, c.SecretHash = sec, hash
+			secret, c.Secrets = sec, []store.ClientSecret{rec}
 		}
 		c.Name = in.Name
 		c.TokenLifetime = in.TokenLifetime

@@ -13,6 +13,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math/big"
 	"sort"
 	"sync"
@@ -96,12 +97,20 @@ type keySet struct {
 	store  store.SigningKeyStore
 	alg    string
 	now    func() time.Time
+	log    *slog.Logger
 	snap   atomic.Pointer[keySnapshot]
 	reload sync.Mutex
+	// failing is set while re-reading the keys fails; warned is when that
+	// was last logged (real time, unix nanoseconds).
+	failing atomic.Bool
+	warned  atomic.Int64
 }
 
-func newKeySet(st store.SigningKeyStore, alg string, now func() time.Time) *keySet {
-	return &keySet{store: st, alg: alg, now: now}
+// keyWarnEvery is how often a failing re-read of the keys is logged.
+const keyWarnEvery = time.Minute
+
+func newKeySet(st store.SigningKeyStore, alg string, now func() time.Time, log *slog.Logger) *keySet {
+	return &keySet{store: st, alg: alg, now: now, log: log}
 }
 
 // ensure creates a key for the configured algorithm when none signs yet, retires
@@ -204,6 +213,11 @@ func generateKey(alg string) (crypto.Signer, error) {
 
 // get returns the current snapshot, reading the store again when it is older
 // than keyRefresh. Only one caller reloads; the others keep using the old one.
+// When re-reading fails, the keys in memory go on serving, and it is tried
+// again after keyRefresh: a database that does not answer for a moment, or
+// keys re-encrypted under a master key this process does not hold (keys
+// rewrap, until the server restarts with the new one), must not stop token
+// service. The failure is logged once a minute.
 func (ks *keySet) get(ctx context.Context) (*keySnapshot, error) {
 	snap := ks.snap.Load()
 	if snap != nil && ks.now().Sub(snap.loaded) < keyRefresh {
@@ -219,7 +233,21 @@ func (ks *keySet) get(ctx context.Context) (*keySnapshot, error) {
 	if s := ks.snap.Load(); s != snap {
 		return s, nil
 	}
-	return ks.load(ctx)
+	fresh, err := ks.load(ctx)
+	if err != nil && snap != nil {
+		if last := ks.warned.Load(); time.Since(time.Unix(0, last)) >= keyWarnEvery && ks.warned.CompareAndSwap(last, time.Now().UnixNano()) {
+			ks.log.ErrorContext(ctx, "re-reading the signing keys failed; signing with the keys in memory", "err", err)
+		}
+		ks.failing.Store(true)
+		stale := *snap
+		stale.loaded = ks.now().UTC()
+		ks.snap.Store(&stale)
+		return &stale, nil
+	}
+	if err == nil && ks.failing.CompareAndSwap(true, false) {
+		ks.log.InfoContext(ctx, "re-reading the signing keys works again")
+	}
+	return fresh, err
 }
 
 // load reads the keys from the store and swaps in a new snapshot.

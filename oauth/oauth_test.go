@@ -76,8 +76,8 @@ func TestSecretsAreUniqueScannableAndHashed(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if strings.Contains(string(stored.SecretHash), secret) || len(stored.SecretHash) != 32 {
-			t.Fatalf("stored secret hash looks wrong: %d bytes", len(stored.SecretHash))
+		if len(stored.Secrets) != 1 || strings.Contains(string(stored.Secrets[0].Hash), secret) || len(stored.Secrets[0].Hash) != 32 {
+			t.Fatalf("stored secret hash looks wrong: %+v", stored.Secrets)
 		}
 	}
 	flipped := []byte(oauth.SecretPrefix + strings.Repeat("a", 64) + "00000000")

@@ -58,6 +58,7 @@ type Service struct {
 	log     *slog.Logger
 	keys    *keySet
 	clients *clientCache
+	uses    *useRecorder
 	grants  map[string]grant
 	roles   *roleCache
 }
@@ -93,9 +94,10 @@ func New(cfg Config) (*Service, error) {
 		now:     cfg.Now,
 		log:     cfg.Logger,
 	}
-	s.keys = newKeySet(cfg.Store, cfg.SigningAlg, cfg.Now)
+	s.keys = newKeySet(cfg.Store, cfg.SigningAlg, cfg.Now, cfg.Logger)
 	s.clients = newClientCache()
 	s.roles = &roleCache{}
+	s.uses = newUseRecorder(cfg.Store, cfg.Logger)
 	s.grants = map[string]grant{
 		GrantTypeClientCredentials: clientCredentialsGrant{},
 		GrantTypeAuthorizationCode: authorizationCodeGrant{},

@@ -86,21 +86,28 @@ func (s *Service) AuthenticateClient(ctx context.Context, cr Credentials) (store
 	failed := errorf(ErrInvalidClient, "client authentication failed")
 	c, err := s.clients.get(ctx, s.store, cr.ClientID)
 	if errors.Is(err, store.ErrNotFound) {
-		secretMatches(cr.Secret, make([]byte, 32)) // same work as for a known client
+		matchSecret(cr.Secret, unknownClientSecrets, s.now()) // the work done for a known client
 		return store.Client{}, failed
 	}
 	if err != nil {
 		return store.Client{}, fmt.Errorf("oauth: authenticate client: %w", err)
 	}
-	if !secretMatches(cr.Secret, c.SecretHash) {
+	now := s.now()
+	i := matchSecret(cr.Secret, c.Secrets, now)
+	if i < 0 {
 		return store.Client{}, failed
 	}
-	if IsExpired(c, s.now()) {
+	if IsExpired(c, now) {
 		// Only a caller with the secret learns this, so it may say why.
 		return store.Client{}, errorf(ErrInvalidClient, "this client expired on %s; an administrator can extend its expiry, which issues a new secret", ExpiryDate(c.ExpiresAt))
 	}
+	s.uses.record(c.Secrets[i].ID, now) // written later, off this path
 	return c, nil
 }
+
+// unknownClientSecrets stand in for the secrets of a client that does not
+// exist, so that it costs what checking a known one does.
+var unknownClientSecrets = []store.ClientSecret{{Hash: make([]byte, 32)}}
 
 // ClientScopes returns every scope client c may have in its tokens when they
 // come from its Access (API Access); nil for other purposes, whose scopes come

@@ -61,14 +61,17 @@ const (
 	AccessContentNetwork   = "content_network"
 )
 
-// Client is an OAuth client. The secret is never kept: only its SHA-256 hash.
+// Client is an OAuth client. Its secrets are never kept: only their SHA-256
+// hashes, in Secrets.
 type Client struct {
-	ID            string
-	Name          string
-	Purpose       Purpose
-	Grant         Grant
-	Access        []string // AccessUserProvisioning, AccessContentNetwork
-	SecretHash    []byte
+	ID      string
+	Name    string
+	Purpose Purpose
+	Grant   Grant
+	Access  []string // AccessUserProvisioning, AccessContentNetwork
+	// Secrets are the client's secrets, newest (by CreatedAt) first: one, or
+	// two while a rotation overlaps.
+	Secrets       []ClientSecret
 	TokenLifetime time.Duration
 	// RefreshTokenLifetime and RedirectURIs are for Interactive Usage clients.
 	RefreshTokenLifetime time.Duration
@@ -82,6 +85,25 @@ type Client struct {
 	RequestID string
 	CreatedAt time.Time
 	UpdatedAt time.Time
+}
+
+// ClientSecret is one secret of a client, kept by its SHA-256 hash.
+type ClientSecret struct {
+	ID        string
+	Hash      []byte
+	CreatedAt time.Time
+	// ExpiresAt is when the secret stops working; zero until it is revoked
+	// (the old secret of a rotation gets one).
+	ExpiresAt time.Time
+	// LastUsedAt is the last successful authentication with it that was
+	// recorded (RecordSecretUse); zero when none was.
+	LastUsedAt time.Time
+}
+
+// SecretUse says that the client secret with ID was used at At.
+type SecretUse struct {
+	ID string
+	At time.Time
 }
 
 // Role is an entry of the fixed role catalog, seeded by a migration.
@@ -186,7 +208,7 @@ func (u User) Formatted() string {
 type SigningKey struct {
 	ID         string // kid
 	Algorithm  string // RS256, ES256, EdDSA
-	PrivateKey []byte // PKCS #8 DER
+	PrivateKey []byte // PKCS #8 DER; encrypted by store/sealed before a backend keeps it
 	CreatedAt  time.Time
 	SignAt     time.Time
 	RetireAt   time.Time // zero while the key is current
@@ -309,13 +331,17 @@ type Store interface {
 
 	// PruneExpired deletes what expired before now (what expires at now is
 	// kept): revocations, authorization codes and refresh tokens (used or not),
-	// and used SAML assertion IDs.
+	// used SAML assertion IDs, and client secrets with an expiry.
 	PruneExpired(ctx context.Context, now time.Time) error
 
 	Close() error
 }
 
-// ClientStore keeps OAuth clients.
+// ClientStore keeps OAuth clients. A client is written and read with its
+// Secrets: an update saves the Secrets fn returns (the stored ones it leaves
+// out are deleted, new IDs are added; of a stored secret only ExpiresAt
+// changes, its Hash, CreatedAt and LastUsedAt stay as stored). A secret ID
+// is unique among all clients (ErrConflict).
 type ClientStore interface {
 	// CreateClient gives ErrConflict when the ID, or a non-empty RequestID, is
 	// taken.
@@ -347,6 +373,10 @@ type ClientStore interface {
 	// exists: the client's ID or non-empty RequestID, or the user's ID or
 	// userName (case-insensitively), is taken. The user gets Version 1.
 	CreateClientWithUser(ctx context.Context, c Client, u User) error
+	// RecordSecretUse sets the LastUsedAt of each secret named to its time,
+	// unless the stored one is later, in one transaction; IDs of secrets
+	// that are gone are skipped.
+	RecordSecretUse(ctx context.Context, uses []SecretUse) error
 }
 
 // RoleStore reads the fixed role catalog.
@@ -473,6 +503,11 @@ type SecretStore interface {
 	// Secret returns the value kept under name, creating it with gen on first
 	// use; concurrent first calls agree on one value.
 	Secret(ctx context.Context, name string, gen func() ([]byte, error)) ([]byte, error)
+	// ListSecretNames returns the name of every value kept, in byte order.
+	ListSecretNames(ctx context.Context) ([]string, error)
+	// UpdateSecret applies fn to the value kept under name inside one
+	// transaction and keeps its result; ErrNotFound when there is none.
+	UpdateSecret(ctx context.Context, name string, fn func([]byte) ([]byte, error)) ([]byte, error)
 }
 
 // AuditStore keeps the audit log.

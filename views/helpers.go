@@ -224,6 +224,10 @@ func appIntegrationDialog(m AppIntegrationPage) templ.Component {
 		return clientFormDialog(m.ClientForm, m.CSRF, pageURL)
 	case m.DeleteClient != nil:
 		return deleteClientDialog(m.DeleteClient, m.CSRF, pageURL)
+	case m.RotateSecret != nil:
+		return rotateSecretDialog(m.RotateSecret, m.CSRF, pageURL)
+	case m.RevokeSecret != nil:
+		return revokeSecretDialog(m.RevokeSecret, m.CSRF, pageURL)
 	}
 	return nil
 }

@@ -51,6 +51,11 @@ type ClientRow struct {
 	Created       string // display text, e.g. "2026-11-25 18:40 UTC"
 	EditURL       string
 	DeleteURL     string // GET: the confirmation dialog
+
+	// LastUsed is when a secret was last used, as display text, or "Never";
+	// OldSecretUntil is set while the old secret of a rotation still works.
+	LastUsed       string
+	OldSecretUntil string
 }
 
 // AppIntegrationPage is System › Administration › App Integration. At most one of
@@ -67,6 +72,8 @@ type AppIntegrationPage struct {
 	ClientForm    *ClientForm
 	ClientCreated *ClientCreated
 	DeleteClient  *DeleteClient
+	RotateSecret  *RotateSecretForm
+	RevokeSecret  *RevokeSecretDialog
 
 	// IdPs is the Trusted Identity Providers section and its dialogs.
 	IdPs IdPSection
@@ -146,6 +153,8 @@ type ClientForm struct {
 	// ExpiredOn is set (YYYY-MM-DD) when editing an expired Technical User
 	// client: saving with a new date generates a new secret.
 	ExpiredOn string
+	// Secrets is the client's Secrets section, shown while editing.
+	Secrets *ClientSecrets
 
 	Errors map[string]string // field name → message shown next to the field
 	// FormError is a message for the whole form (shown at its top), e.g. when the
@@ -162,6 +171,9 @@ type ClientCreated struct {
 	Secret   string
 	Handover []URLRow // what to give integrators, besides Client ID and Secret
 	CloseURL string
+	// Note, when set, is shown above the secret: after a rotation, until when
+	// the previous secret keeps working.
+	Note string
 }
 
 // DeleteClient is the confirmation dialog before a client is deleted.

@@ -365,7 +365,7 @@ func TestClientsTable(t *testing.T) {
 	table.Find("thead th").Each(func(_ int, s *goquery.Selection) {
 		headers = append(headers, strings.TrimSpace(s.Text()))
 	})
-	want := []string{"Name", "Client ID", "Purpose", "Authorization Grant", "Token Lifetime", "Status", "Created", "Actions"}
+	want := []string{"Name", "Client ID", "Purpose", "Authorization Grant", "Token Lifetime", "Status", "Last Used", "Created", "Actions"}
 	if strings.Join(headers, "|") != strings.Join(want, "|") {
 		t.Errorf("headers = %q, want %q", headers, want)
 	}

@@ -92,9 +92,15 @@ func (s *Server) appIntegrationPage(c echo.Context, title string) (views.AppInte
 			Status:        status,
 			Expired:       expired,
 			Created:       cl.CreatedAt.UTC().Format("2006-01-02 15:04 UTC"),
+			LastUsed:      lastUsedText(oauth.LastUsed(cl)),
 			EditURL:       pathClients + "/" + cl.ID + "/edit",
 			DeleteURL:     pathClients + "/" + cl.ID + "/delete",
 		})
+	}
+	for i, cl := range clients {
+		if old, ok := oldSecret(cl, now); ok {
+			page.Clients[i].OldSecretUntil = secretTime(old.ExpiresAt)
+		}
 	}
 	if page.IdPs, err = s.idpSection(c.Request().Context()); err != nil {
 		return views.AppIntegrationPage{}, err
@@ -299,6 +305,7 @@ func (s *Server) clientFormView(f clientForm, editing *store.Client, catalog []s
 		if oauth.IsExpired(*editing, now) {
 			v.ExpiredOn = oauth.ExpiryDate(editing.ExpiresAt)
 		}
+		v.Secrets = s.clientSecretsView(*editing)
 	}
 	v.Purpose = string(purpose)
 	for _, r := range oauth.PurposeRules() {
@@ -434,13 +441,19 @@ func (f clientForm) purposeLifetimeTouched() bool {
 // renderSecret shows the dialog with a client's new secret: the only response
 // that ever carries it (render sets Cache-Control: no-store).
 func (s *Server) renderSecret(c echo.Context, title string, cl store.Client, secret string) error {
+	return s.renderSecretDialog(c, title, cl, secret, "", pathAppIntegration)
+}
+
+// renderSecretDialog is renderSecret with a note above the secret, closing to
+// closeURL.
+func (s *Server) renderSecretDialog(c echo.Context, title string, cl store.Client, secret, note, closeURL string) error {
 	page, err := s.appIntegrationPage(c, title)
 	if err != nil {
 		return err
 	}
 	page.ClientCreated = &views.ClientCreated{
 		Title: title, Name: cl.Name, ClientID: cl.ID, Secret: secret,
-		Handover: s.handover(cl), CloseURL: pathAppIntegration,
+		Handover: s.handover(cl), CloseURL: closeURL, Note: note,
 	}
 	return render(c, http.StatusOK, views.AppIntegrationPageView(page))
 }

@@ -42,6 +42,7 @@ func (s *Server) registerConsoleRoutes(e *echo.Echo) {
 	e.POST(pathClients+"/:id", s.updateClient, admin...)
 	e.GET(pathClients+"/:id/delete", s.confirmDeleteClient, admin...)
 	e.POST(pathClients+"/:id/delete", s.deleteClient, admin...)
+	s.registerSecretRoutes(e, admin)
 	s.registerIdPRoutes(e, admin)
 }
 

@@ -22,6 +22,7 @@ import (
 
 	"github.com/appintegration/appintegration/oauth"
 	"github.com/appintegration/appintegration/store"
+	"github.com/appintegration/appintegration/store/sealed"
 	"github.com/appintegration/appintegration/store/sqlstore"
 	"github.com/appintegration/appintegration/web"
 )
@@ -71,11 +72,20 @@ func newTestServer(t testing.TB, opts ...func(*testOptions)) *testServer {
 	}
 	ctx := context.Background()
 	dbPath := filepath.Join(t.TempDir(), "appintegration.db")
-	st, err := sqlstore.Open(ctx, dbPath)
+	db, err := sqlstore.Open(ctx, dbPath)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { st.Close() })
+	t.Cleanup(func() { db.Close() })
+	// Sealed as the server's store is: the session keys are kept encrypted.
+	key, err := sealed.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, _, err := sealed.Open(ctx, db, key)
+	if err != nil {
+		t.Fatal(err)
+	}
 	logs := &syncBuffer{}
 	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 

@@ -18,7 +18,7 @@ func seedClients(t testing.TB, st store.Store, n int) {
 		err := st.CreateClient(context.Background(), store.Client{
 			ID: fmt.Sprintf("sb-seed-%05d", i), Name: fmt.Sprintf("Seeded client %05d", i),
 			Purpose: store.PurposeAPIAccess, Grant: store.GrantClientCredentials,
-			Access: []string{store.AccessUserProvisioning}, SecretHash: make([]byte, 32),
+			Access: []string{store.AccessUserProvisioning}, Secrets: []store.ClientSecret{{ID: fmt.Sprint("s", i), Hash: make([]byte, 32)}},
 			TokenLifetime: time.Hour, CreatedAt: base.Add(time.Duration(i) * time.Millisecond), UpdatedAt: base,
 		})
 		if err != nil {

@@ -35,6 +35,8 @@ type clientJSON struct {
 	UserID                string   `json:"user_id,omitempty"` // a Technical User's User ID
 	Roles                 []string `json:"roles,omitempty"`
 	Expired               bool     `json:"expired,omitempty"`
+	// Secrets says when each secret was made, expires and was last used.
+	Secrets []secretJSON `json:"client_secrets"`
 }
 
 // clientView is what the commands print about a client, with what only the
@@ -73,6 +75,7 @@ func toClientJSON(v clientView, secret string, now time.Time) clientJSON {
 		ClientIDIssuedAt: c.CreatedAt.Unix(), GrantTypes: oauth.GrantTypes(c.Grant),
 		Scope: strings.Join(v.scopes, " "), TokenEndpointAuth: "client_secret_basic",
 		Purpose: cliPurpose(c.Purpose), TokenLifetime: int64(c.TokenLifetime / time.Second),
+		Secrets: secretsJSON(c, now),
 	}
 	if slices.Contains(out.GrantTypes, oauth.GrantTypeAuthorizationCode) {
 		out.ResponseTypes = []string{"code"}
@@ -150,6 +153,7 @@ var flagNames = map[string]string{
 	oauth.FieldGrant: "--grant", oauth.FieldTokenLifetime: "--token-lifetime",
 	oauth.FieldRedirectURIs: "--redirect-uri", oauth.FieldRefreshTokenLifetime: "--refresh-token-lifetime",
 	oauth.FieldUserID: "--user-id", oauth.FieldRoles: "--roles", oauth.FieldExpiresAt: "--expires",
+	oauth.FieldOldSecretExpires: "--old-secret-expires",
 }
 
 // validationUsage turns a *ValidationError into one line per flag, with the
@@ -296,7 +300,7 @@ func clientsList(ctx context.Context, args []string, stdout, stderr io.Writer, e
 		return nil
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "CLIENT ID\tNAME\tPURPOSE\tGRANT\tSCOPE\tTOKEN LIFETIME\tSTATUS\tCREATED")
+	fmt.Fprintln(tw, "CLIENT ID\tNAME\tPURPOSE\tGRANT\tSCOPE\tTOKEN LIFETIME\tSTATUS\tSECRETS\tLAST USED\tCREATED")
 	for _, v := range views {
 		c := v.c
 		status := "active"
@@ -306,8 +310,9 @@ func clientsList(ctx context.Context, args []string, stdout, stderr io.Writer, e
 				status = "EXPIRED"
 			}
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", c.ID, c.Name, cliPurpose(c.Purpose), c.Grant,
-			strings.Join(v.scopes, ","), c.TokenLifetime, status, c.CreatedAt.UTC().Format(time.RFC3339))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", c.ID, c.Name, cliPurpose(c.Purpose), c.Grant,
+			strings.Join(v.scopes, ","), c.TokenLifetime, status, secretsSummary(c, now), lastUsedText(c),
+			c.CreatedAt.UTC().Format(time.RFC3339))
 	}
 	return tw.Flush()
 }

@@ -34,6 +34,12 @@ type Config struct {
 	// GOMEMLIMIT, else defaultMemoryLimit.
 	MemoryLimit string
 	memoryLimit int64 // MemoryLimit in bytes; math.MaxInt64 for none
+	// MasterKeyFile holds the master key that encrypts the keys in the
+	// database (masterkey.go); masterKeyEnv is APPINT_MASTER_KEY, the key
+	// itself, and masterKeyFileEnv APPINT_MASTER_KEY_FILE.
+	MasterKeyFile    string
+	masterKeyEnv     string
+	masterKeyFileEnv string
 }
 
 // getenv is os.Getenv, passed in so that tests can set the environment.
@@ -44,6 +50,9 @@ func commonFlags(fs *flag.FlagSet, cfg *Config, env getenv) {
 	fs.StringVar(&cfg.Data, "data", envOr(env, "APPINT_DATA", "./data"), "directory of the embedded SQLite database (env APPINT_DATA)")
 	fs.StringVar(&cfg.DB, "db", env("APPINT_DB"), "SQLite file path, or a postgres:// URL (env APPINT_DB; default <data>/appintegration.db)")
 	fs.StringVar(&cfg.BaseURL, "base-url", env("APPINT_BASE_URL"), "public base URL, the token issuer (env APPINT_BASE_URL; default http://<addr>)")
+	fs.StringVar(&cfg.MasterKeyFile, "master-key-file", env("APPINT_MASTER_KEY_FILE"),
+		"file holding the master key that encrypts the keys in the database, 32 random bytes in base64 (env APPINT_MASTER_KEY_FILE, or the key itself in APPINT_MASTER_KEY; default <data>/master.key, generated when missing)")
+	cfg.masterKeyEnv, cfg.masterKeyFileEnv = env("APPINT_MASTER_KEY"), env("APPINT_MASTER_KEY_FILE")
 	cfg.Addr = envOr(env, "APPINT_ADDR", "127.0.0.1:8080")
 }
 
@@ -89,6 +98,9 @@ func (cfg *Config) finish() error {
 		} else if cfg.MetricsAddr == cfg.Addr && port != "0" {
 			errs = append(errs, fmt.Errorf("--metrics-addr: %q is the listen address; metrics need one of their own", cfg.MetricsAddr))
 		}
+	}
+	if cfg.masterKeyEnv != "" && cfg.masterKeyFileEnv != "" && cfg.MasterKeyFile == cfg.masterKeyFileEnv {
+		errs = append(errs, errors.New("APPINT_MASTER_KEY and APPINT_MASTER_KEY_FILE are both set: set one (--master-key-file overrides both)"))
 	}
 	if cfg.BaseURL == "" {
 		cfg.BaseURL = "http://" + cfg.Addr

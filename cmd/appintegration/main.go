@@ -28,15 +28,20 @@ Usage:
   appintegration clients list     list OAuth clients
   appintegration clients update   change what the console can change; extend a technical user
   appintegration clients delete   delete a client; its tokens stop working
+  appintegration clients rotate-secret  a new secret; the old one works on for a while
+  appintegration clients revoke-secret  stop the old secret of a rotation (--old)
   appintegration idps add        add a trusted identity provider (--metadata-file or --cert-file)
   appintegration idps list       list trusted identity providers and their certificates
   appintegration idps delete     delete a trusted identity provider
   appintegration saml check      run every check of the SAML2 bearer grant on an assertion
   appintegration urls             print the OAuth Clients URLs
   appintegration keys rotate      publish a new signing key and retire the old one
+  appintegration keys rewrap      re-encrypt the keys in the database under a new master key
+  appintegration backup           copy the SQLite database while servers run
 
-Every command takes --data, --db and --base-url (or APPINT_DATA, APPINT_DB,
-APPINT_BASE_URL). Run "appintegration COMMAND --help" for its flags.
+Every command takes --data, --db, --base-url and --master-key-file (or
+APPINT_DATA, APPINT_DB, APPINT_BASE_URL, APPINT_MASTER_KEY_FILE or
+APPINT_MASTER_KEY). Run "appintegration COMMAND --help" for its flags.
 `
 
 func main() {
@@ -95,9 +100,13 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer, env 
 			return clientsUpdate(ctx, rest[1:], stdout, stderr, env)
 		case "delete":
 			return clientsDelete(ctx, rest[1:], stdout, stderr, env)
+		case "rotate-secret":
+			return clientsRotateSecret(ctx, rest[1:], stdout, stderr, env)
+		case "revoke-secret":
+			return clientsRevokeSecret(ctx, rest[1:], stdout, stderr, env)
 		}
 		fmt.Fprint(stderr, usage)
-		return fmt.Errorf("%w: clients needs one of: create, list, update, delete", errUsage)
+		return fmt.Errorf("%w: clients needs one of: create, list, update, delete, rotate-secret, revoke-secret", errUsage)
 	case "idps":
 		switch sub {
 		case "add":
@@ -116,11 +125,16 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer, env 
 		fmt.Fprint(stderr, usage)
 		return fmt.Errorf("%w: saml needs: check", errUsage)
 	case "keys":
-		if sub == "rotate" {
+		switch sub {
+		case "rotate":
 			return keysRotate(ctx, rest[1:], stdout, stderr, env)
+		case "rewrap":
+			return keysRewrap(ctx, rest[1:], stdout, stderr, env)
 		}
 		fmt.Fprint(stderr, usage)
-		return fmt.Errorf("%w: keys needs: rotate", errUsage)
+		return fmt.Errorf("%w: keys needs one of: rotate, rewrap", errUsage)
+	case "backup":
+		return backup(ctx, rest, stdout, stderr, env)
 	}
 	fmt.Fprint(stderr, usage)
 	return fmt.Errorf("%w: unknown command %q", errUsage, cmd)
@@ -152,12 +166,12 @@ func parseFlags(fs *flag.FlagSet, args []string, cfg *Config) error {
 	return nil
 }
 
-// openService opens the store named by cfg and the token service on it. The
-// caller closes the store.
+// openService opens the store named by cfg, sealed with its master key
+// (openSealed), and the token service on it. The caller closes the store.
 func openService(ctx context.Context, cfg Config, log *slog.Logger) (store.Store, *oauth.Service, error) {
-	st, err := sqlstore.Open(ctx, cfg.DB)
+	st, err := openSealed(ctx, cfg, log)
 	if err != nil {
-		return nil, nil, fmt.Errorf("open database %s: %w", dbLabel(cfg.DB), err)
+		return nil, nil, err
 	}
 	svc, err := oauth.New(oauth.Config{Store: st, BaseURL: cfg.BaseURL, SigningAlg: cfg.SigningAlg, Logger: log})
 	if err != nil {

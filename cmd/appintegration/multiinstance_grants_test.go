@@ -23,7 +23,7 @@ import (
 func (c *cluster) cli(t *testing.T, v any, args ...string) {
 	t.Helper()
 	args = append(args, "--db", c.db, "--base-url", lbBaseURL, "--json")
-	out, err := exec.CommandContext(t.Context(), binary(t), args...).Output()
+	out, err := c.command(t.Context(), t, args...).Output()
 	if err != nil {
 		stderr := ""
 		if ee, ok := err.(*exec.ExitError); ok {

@@ -22,6 +22,7 @@ import (
 
 	"github.com/appintegration/appintegration/oauth"
 	"github.com/appintegration/appintegration/store"
+	"github.com/appintegration/appintegration/store/sealed"
 	"github.com/appintegration/appintegration/store/sqlstore"
 	"github.com/appintegration/appintegration/store/sqlstore/pgtest"
 )
@@ -42,8 +43,33 @@ type instance struct {
 
 // cluster is two instances on one PostgreSQL database.
 type cluster struct {
-	db   string // the database URL both use
-	a, b *instance
+	db string // the database URL both use
+	// keyEnv gives every process of the cluster (instances and command
+	// lines) one master key, as a deployment must.
+	keyEnv string
+	a, b   *instance
+}
+
+// sharedMasterKey writes a master key file for a cluster and returns the
+// environment entry that names it.
+func sharedMasterKey(t *testing.T) string {
+	t.Helper()
+	k, err := sealed.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "master.key")
+	if err := os.WriteFile(path, []byte(k.Encode()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return "APPINT_MASTER_KEY_FILE=" + path
+}
+
+// command is the binary run with args in the cluster's environment.
+func (c *cluster) command(ctx context.Context, t *testing.T, args ...string) *exec.Cmd {
+	cmd := exec.CommandContext(ctx, binary(t), args...)
+	cmd.Env = append(os.Environ(), c.keyEnv)
+	return cmd
 }
 
 // startCluster starts two serve processes at the same moment on one new, empty
@@ -54,7 +80,7 @@ func startCluster(t *testing.T) *cluster {
 	t.Helper()
 	db := pgtest.URL(t)
 	bin := binary(t)
-	c := &cluster{db: db}
+	c := &cluster{db: db, keyEnv: sharedMasterKey(t)}
 	insts := []*instance{{name: "A"}, {name: "B"}}
 	for _, in := range insts {
 		addr := freeAddr(t)
@@ -63,7 +89,7 @@ func startCluster(t *testing.T) *cluster {
 		in.done = make(chan error, 1)
 		in.cmd = exec.Command(bin, "serve", "--addr", addr, "--metrics-addr", "127.0.0.1:0", "--db", db, "--base-url", lbBaseURL,
 			"--data", t.TempDir(), "--log-format", "json")
-		in.cmd.Env = append(os.Environ(), "APPINT_ADMIN_PASSWORD="+e2ePassword)
+		in.cmd.Env = append(os.Environ(), "APPINT_ADMIN_PASSWORD="+e2ePassword, c.keyEnv)
 		in.cmd.Stdout, in.cmd.Stderr = in.out, in.out
 	}
 	for _, in := range insts {
@@ -120,7 +146,7 @@ func (c *cluster) createClient(t *testing.T, name string) cliClient {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, binary(t), "clients", "create", "--db", c.db, "--base-url", lbBaseURL,
+	cmd := c.command(ctx, t, "clients", "create", "--db", c.db, "--base-url", lbBaseURL,
 		"--name", name, "--access", "user_provisioning", "--json")
 	out, err := cmd.Output()
 	if err != nil {
@@ -357,7 +383,7 @@ func TestTwoInstancesOneDatabase(t *testing.T) {
 
 	t.Run("KeyRotatedByCommandLineReachesBothWithinASecond", func(t *testing.T) {
 		const publishFor = 3 * time.Second
-		out, err := exec.CommandContext(t.Context(), binary(t), "keys", "rotate", "--db", c.db,
+		out, err := c.command(t.Context(), t, "keys", "rotate", "--db", c.db,
 			"--base-url", lbBaseURL, "--publish-for", publishFor.String()).Output()
 		if err != nil {
 			t.Fatalf("keys rotate: %v", err)

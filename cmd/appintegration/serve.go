@@ -81,7 +81,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, env get
 		fmt.Fprintf(stdout, "Prometheus metrics at http://%s/metrics\n", metricsAddr)
 	}
 	log.Info("listening", "addr", ln.Addr().String(), "metrics_addr", metricsAddr, "base_url", cfg.BaseURL,
-		"db", dbLabel(cfg.DB), "signing_alg", cfg.SigningAlg)
+		"db", dbLabel(cfg.DB), "signing_alg", cfg.SigningAlg, "master_key", masterKeySource(cfg))
 
 	go pruneLoop(ctx, st, svc.Now, log)
 	errc := make(chan error, len(servers))
@@ -107,6 +107,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, env get
 		wg.Go(func() { shutdownErrs[i] = l.srv.Shutdown(sctx) })
 	}
 	wg.Wait()
+	if err := svc.FlushSecretUse(sctx); err != nil {
+		log.Warn("recording the last use of client secrets failed", "err", err)
+	}
 	for ; running > 0; running-- {
 		if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) && failed == nil {
 			failed = fmt.Errorf("serve: %w", err)

@@ -8,7 +8,7 @@ import (
 	"github.com/appintegration/appintegration/store"
 )
 
-const clientColumns = `id, name, purpose, grant_type, access, secret_hash,
+const clientColumns = `id, name, purpose, grant_type, access,
 	token_lifetime, refresh_token_lifetime, redirect_uris, user_id, expires_at,
 	request_id, created_at, updated_at`
 
@@ -33,6 +33,9 @@ func (db *DB) GetClient(ctx context.Context, id string) (store.Client, error) {
 func (db *DB) GetClientByRequestID(ctx context.Context, requestID string) (store.Client, error) {
 	c, err := scanClient(db.q.QueryRowContext(ctx,
 		`SELECT `+clientColumns+` FROM clients WHERE request_id = $1`, requestID))
+	if err == nil {
+		c, err = withSecretsOf(ctx, db.q, c)
+	}
 	if err != nil {
 		return store.Client{}, db.wrap("get client by request ID", err)
 	}
@@ -42,6 +45,9 @@ func (db *DB) GetClientByRequestID(ctx context.Context, requestID string) (store
 // ListClients returns every client, oldest first, or an error.
 func (db *DB) ListClients(ctx context.Context) ([]store.Client, error) {
 	list, err := queryList(ctx, db.q, scanClient, `SELECT `+clientColumns+` FROM clients ORDER BY created_at, id`)
+	if err == nil {
+		err = withSecrets(ctx, db.q, list, true)
+	}
 	if err != nil {
 		return nil, db.wrap("list clients", err)
 	}
@@ -61,6 +67,9 @@ func (db *DB) SearchClients(ctx context.Context, q store.PageQuery) ([]store.Cli
 	}
 	list, err := queryList(ctx, db.q, scanClient, `SELECT `+clientColumns+` FROM clients`+where+
 		` ORDER BY created_at, id LIMIT $2 OFFSET $3`, pattern, limit, offset)
+	if err == nil {
+		err = withSecrets(ctx, db.q, list, false)
+	}
 	if err != nil {
 		return nil, 0, db.wrap("search clients", err)
 	}
@@ -155,10 +164,15 @@ func (db *DB) DeleteClient(ctx context.Context, id string) error {
 	})
 }
 
-// getClient reads one client; lock is "" or the dialect's forUpdate.
+// getClient reads one client with its secrets; lock is "" or the dialect's
+// forUpdate.
 func (db *DB) getClient(ctx context.Context, q querier, id, lock string) (store.Client, error) {
-	return scanClient(q.QueryRowContext(ctx,
+	c, err := scanClient(q.QueryRowContext(ctx,
 		`SELECT `+clientColumns+` FROM clients WHERE id = $1`+lock, id))
+	if err != nil {
+		return store.Client{}, err
+	}
+	return withSecretsOf(ctx, q, c)
 }
 
 func insertClient(ctx context.Context, q querier, c store.Client) error {
@@ -166,12 +180,14 @@ func insertClient(ctx context.Context, q querier, c store.Client) error {
 	if err != nil {
 		return err
 	}
-	_, err = q.ExecContext(ctx, `INSERT INTO clients (`+clientColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
-		c.ID, c.Name, string(c.Purpose), string(c.Grant), access, c.SecretHash,
+	if _, err = q.ExecContext(ctx, `INSERT INTO clients (`+clientColumns+`)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+		c.ID, c.Name, string(c.Purpose), string(c.Grant), access,
 		int64(c.TokenLifetime), int64(c.RefreshTokenLifetime), redirects, c.UserID,
-		ts(c.ExpiresAt), nullIfEmpty(c.RequestID), ts(c.CreatedAt), ts(c.UpdatedAt))
-	return err
+		ts(c.ExpiresAt), nullIfEmpty(c.RequestID), ts(c.CreatedAt), ts(c.UpdatedAt)); err != nil {
+		return err
+	}
+	return insertSecrets(ctx, q, c)
 }
 
 func updateClient(ctx context.Context, q querier, c store.Client) error {
@@ -179,13 +195,16 @@ func updateClient(ctx context.Context, q querier, c store.Client) error {
 	if err != nil {
 		return err
 	}
-	return mustAffect(q.ExecContext(ctx, `UPDATE clients SET name = $1, purpose = $2,
-		grant_type = $3, access = $4, secret_hash = $5, token_lifetime = $6,
-		refresh_token_lifetime = $7, redirect_uris = $8, user_id = $9, expires_at = $10,
-		request_id = $11, updated_at = $12 WHERE id = $13`,
-		c.Name, string(c.Purpose), string(c.Grant), access, c.SecretHash,
+	if err := mustAffect(q.ExecContext(ctx, `UPDATE clients SET name = $1, purpose = $2,
+		grant_type = $3, access = $4, token_lifetime = $5,
+		refresh_token_lifetime = $6, redirect_uris = $7, user_id = $8, expires_at = $9,
+		request_id = $10, updated_at = $11 WHERE id = $12`,
+		c.Name, string(c.Purpose), string(c.Grant), access,
 		int64(c.TokenLifetime), int64(c.RefreshTokenLifetime), redirects, c.UserID,
-		ts(c.ExpiresAt), nullIfEmpty(c.RequestID), ts(c.UpdatedAt), c.ID))
+		ts(c.ExpiresAt), nullIfEmpty(c.RequestID), ts(c.UpdatedAt), c.ID)); err != nil {
+		return err
+	}
+	return saveSecrets(ctx, q, c)
 }
 
 func encodeClientLists(c store.Client) (access, redirects string, err error) {
@@ -203,13 +222,12 @@ func scanClient(s scanner) (store.Client, error) {
 		lifetime, refreshLifetime int64
 		requestID                 sql.NullString
 	)
-	if err := s.Scan(&c.ID, &c.Name, &purpose, &grant, jsonCol[string]{&c.Access}, &c.SecretHash,
+	if err := s.Scan(&c.ID, &c.Name, &purpose, &grant, jsonCol[string]{&c.Access},
 		&lifetime, &refreshLifetime, jsonCol[string]{&c.RedirectURIs}, &c.UserID, timeCol{&c.ExpiresAt},
 		&requestID, timeCol{&c.CreatedAt}, timeCol{&c.UpdatedAt}); err != nil {
 		return store.Client{}, err
 	}
 	c.Purpose, c.Grant = store.Purpose(purpose), store.Grant(grant)
-	c.SecretHash = nilIfEmpty(c.SecretHash)
 	c.TokenLifetime = time.Duration(lifetime)
 	c.RefreshTokenLifetime = time.Duration(refreshLifetime)
 	c.RequestID = requestID.String

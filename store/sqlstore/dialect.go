@@ -216,6 +216,100 @@ func (db *DB) IntegrityCheck(ctx context.Context) error {
 	return nil
 }
 
+// ErrNotSQLite is returned by what only a SQLite database can do.
+var ErrNotSQLite = errors.New("not a SQLite database")
+
+// Backup writes a consistent copy of the SQLite database, as of one moment, to
+// a new file at path (mode 0600), while the database goes on serving readers
+// and writers, also in other processes (VACUUM INTO). The copy is checked
+// with PRAGMA integrity_check before it appears at path; a file at path is
+// never overwritten. It returns an error wrapping ErrNotSQLite on PostgreSQL
+// (use pg_dump there), or the error that kept the copy from being made, and
+// then leaves nothing at path.
+func (db *DB) Backup(ctx context.Context, path string) (err error) {
+	if db.d != sqliteDialect {
+		return fmt.Errorf("%s: backup: %w", db.d.name, ErrNotSQLite)
+	}
+	if _, err := os.Lstat(path); err == nil {
+		return fmt.Errorf("sqlite: backup: %s exists; choose a new file", path)
+	}
+	tmp := fmt.Sprintf("%s.tmp-%d", path, time.Now().UnixNano())
+	// VACUUM INTO fills an empty file: made first, so that the copy is no
+	// more readable than the database.
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return fmt.Errorf("sqlite: backup: %w", err)
+	}
+	f.Close()
+	defer func() {
+		os.Remove(tmp)
+		if err != nil {
+			err = fmt.Errorf("sqlite: backup: %w", err)
+		}
+	}()
+	if _, err := db.db.ExecContext(ctx, `VACUUM INTO $1`, tmp); err != nil {
+		return err
+	}
+	if err := checkFile(ctx, tmp); err != nil {
+		return err
+	}
+	if f, err = os.Open(tmp); err != nil {
+		return err
+	}
+	serr := f.Sync()
+	if cerr := f.Close(); serr == nil {
+		serr = cerr
+	}
+	if serr != nil {
+		return serr
+	}
+	// A link, unlike a rename, fails when path was made meanwhile.
+	if err := os.Link(tmp, path); err != nil {
+		return err
+	}
+	if d, err := os.Open(filepath.Dir(path)); err == nil {
+		d.Sync()
+		d.Close()
+	}
+	return nil
+}
+
+// checkFile runs PRAGMA integrity_check on the SQLite file at path, opened
+// read-only and apart from any pool.
+func checkFile(ctx context.Context, path string) error {
+	sdb, err := sql.Open("sqlite", "file:"+path+"?mode=ro")
+	if err != nil {
+		return err
+	}
+	defer sdb.Close()
+	var result string
+	if err := sdb.QueryRowContext(ctx, "PRAGMA integrity_check").Scan(&result); err != nil {
+		return fmt.Errorf("integrity check of the copy: %w", err)
+	}
+	if result != "ok" {
+		return fmt.Errorf("integrity check of the copy: %s", result)
+	}
+	return nil
+}
+
+// Compact rewrites the SQLite database file without free space (VACUUM) and
+// empties its write-ahead log into it, so that nothing deleted or overwritten
+// before (such as a key kept in plain text by an older release) stays in the
+// database's files. It may take a while on a large database. On PostgreSQL it
+// does nothing. It returns the driver's error, if any.
+func (db *DB) Compact(ctx context.Context) error {
+	if db.d != sqliteDialect {
+		return nil
+	}
+	if _, err := db.db.ExecContext(ctx, "VACUUM"); err != nil {
+		return db.wrap("compact", err)
+	}
+	if _, err := db.db.ExecContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)"); err != nil {
+		return db.wrap("compact", err)
+	}
+	return nil
+}
+
 // PostgreSQL.
 
 var postgresDialect = &dialect{

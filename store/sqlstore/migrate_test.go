@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -42,6 +43,17 @@ func readFixture(t *testing.T, name string) fixture {
 	var f fixture
 	if err := json.Unmarshal(b, &f); err != nil {
 		t.Fatalf("decode fixture: %v", err)
+	}
+	// Release 1 kept a client's one secret hash on the client; migration 0006
+	// moved it to client_secrets, created when the client was.
+	var hashes struct{ Clients []struct{ SecretHash []byte } }
+	if err := json.Unmarshal(b, &hashes); err != nil {
+		t.Fatalf("decode fixture: %v", err)
+	}
+	for i, c := range hashes.Clients {
+		if len(c.SecretHash) > 0 {
+			f.Clients[i].Secrets = []store.ClientSecret{{Hash: c.SecretHash, CreatedAt: f.Clients[i].CreatedAt}}
+		}
 	}
 	return f
 }
@@ -93,6 +105,14 @@ func checkRelease1(t *testing.T, dsn string, want fixture) {
 	var err error
 	if got.Clients, err = db.ListClients(ctx); err != nil {
 		t.Fatalf("ListClients: %v", err)
+	}
+	for i, c := range got.Clients {
+		for j, sec := range c.Secrets {
+			if sec.ID == "" {
+				t.Errorf("client %s: a migrated secret has no ID", c.ID)
+			}
+			got.Clients[i].Secrets[j].ID = "" // random; the fixture cannot know it
+		}
 	}
 	if got.Users, _, err = db.QueryUsers(ctx, store.UserQuery{Limit: 1000}); err != nil {
 		t.Fatalf("ListUsers: %v", err)
@@ -215,8 +235,13 @@ func allMigrations(t *testing.T, dsn string) []int {
 		t.Fatalf("migrations of %s: %v", dir, err)
 	}
 	versions := make([]int, len(names))
-	for i := range names {
-		versions[i] = i + 1
+	for i, name := range names {
+		prefix, _, _ := strings.Cut(filepath.Base(name), "_")
+		v, err := strconv.Atoi(prefix)
+		if err != nil {
+			t.Fatalf("migration %s: %v", name, err)
+		}
+		versions[i] = v
 	}
 	return versions
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/appintegration/appintegration/store"
 )
@@ -49,6 +50,40 @@ func (db *DB) Secret(ctx context.Context, name string, gen func() ([]byte, error
 		return nil, err
 	}
 	return value, nil
+}
+
+// ListSecretNames returns the name of every kept value in byte order, or the
+// driver's error.
+func (db *DB) ListSecretNames(ctx context.Context) ([]string, error) {
+	names, err := queryList(ctx, db.q, func(s scanner) (string, error) {
+		var name string
+		return name, s.Scan(&name)
+	}, `SELECT name FROM secrets ORDER BY name`)
+	if err != nil {
+		return nil, db.wrap("list secret names", err)
+	}
+	// PostgreSQL's text order is the database's collation; byte order is
+	// what the contract says, and names are few.
+	slices.Sort(names)
+	return names, nil
+}
+
+// UpdateSecret reads (and locks) the value kept under name, applies fn and
+// keeps its result, in one transaction, and returns the value as kept. fn's
+// error is returned as is and nothing is written; a missing name is an error
+// wrapping store.ErrNotFound.
+func (db *DB) UpdateSecret(ctx context.Context, name string, fn func([]byte) ([]byte, error)) ([]byte, error) {
+	return update(ctx, db.write, db, "update secret",
+		func(q querier, lock string) ([]byte, error) {
+			var value []byte
+			err := q.QueryRowContext(ctx, `SELECT value FROM secrets WHERE name = $1`+lock, name).Scan(&value)
+			return nilIfEmpty(value), err
+		},
+		fn,
+		func([]byte, *[]byte) {},
+		func(tx querier, v []byte) error {
+			return mustAffect(tx.ExecContext(ctx, `UPDATE secrets SET value = $1 WHERE name = $2`, v, name))
+		})
 }
 
 func getSecret(ctx context.Context, q querier, name string) ([]byte, error) {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -349,4 +350,71 @@ func statMode(t *testing.T, path string) os.FileMode {
 		t.Fatalf("Stat: %v", err)
 	}
 	return info.Mode().Perm()
+}
+
+// TestBackup copies a SQLite database while another goroutine writes to it:
+// the copy opens, passes the integrity check and holds every record written
+// before the backup started; an existing file is never overwritten, and
+// PostgreSQL is told apart.
+func TestBackup(t *testing.T) {
+	ctx := t.Context()
+	dir := t.TempDir()
+	db := mustOpen(t, filepath.Join(dir, "app.db"))
+	now := time.Now().UTC()
+	create := func(i int) error {
+		return db.CreateClient(ctx, store.Client{ID: fmt.Sprintf("c%04d", i), Name: "n", CreatedAt: now, UpdatedAt: now,
+			Secrets: []store.ClientSecret{{ID: fmt.Sprintf("s%04d", i), Hash: []byte{1}, CreatedAt: now}}})
+	}
+	for i := range 50 {
+		if err := create(i); err != nil {
+			t.Fatal(err)
+		}
+	}
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for i := 50; ; i++ {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			if err := create(i); err != nil {
+				t.Errorf("create during the backup: %v", err)
+				return
+			}
+		}
+	})
+	out := filepath.Join(dir, "backup.db")
+	err := db.Backup(ctx, out)
+	close(stop)
+	wg.Wait()
+	if err != nil {
+		t.Fatalf("Backup: %v", err)
+	}
+	if fi, err := os.Stat(out); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("backup file: %v, %v; want mode 0600", fi, err)
+	}
+	copyDB := mustOpen(t, out)
+	if err := copyDB.IntegrityCheck(ctx); err != nil {
+		t.Errorf("IntegrityCheck of the copy: %v", err)
+	}
+	for i := range 50 {
+		c, err := copyDB.GetClient(ctx, fmt.Sprintf("c%04d", i))
+		if err != nil || len(c.Secrets) != 1 {
+			t.Errorf("client %d in the copy: %+v, %v", i, c, err)
+		}
+	}
+	if err := db.Backup(ctx, out); err == nil {
+		t.Error("Backup over an existing file succeeded")
+	}
+	if matches, _ := filepath.Glob(out + ".tmp-*"); len(matches) != 0 {
+		t.Errorf("Backup left %v behind", matches)
+	}
+	if pgtest.Available(t) {
+		pg := mustOpen(t, pgtest.URL(t))
+		if err := pg.Backup(ctx, filepath.Join(dir, "pg.db")); !errors.Is(err, sqlstore.ErrNotSQLite) {
+			t.Errorf("Backup on PostgreSQL: %v, want ErrNotSQLite", err)
+		}
+	}
 }

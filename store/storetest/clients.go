@@ -71,7 +71,13 @@ func testClientUpdate(t *testing.T, s store.Store) {
 	want.Purpose = store.PurposeTechnicalUser
 	want.Grant = store.GrantSAML2Bearer
 	want.Access = []string{store.AccessContentNetwork}
-	want.SecretHash = []byte{1, 2, 3}
+	// The stored secrets of a client are what fn returns: s1 goes, s2 stays
+	// with a new expiry, s3 is new.
+	want.Secrets = []store.ClientSecret{
+		{ID: "s3-c1", Hash: []byte{1, 2, 3}, CreatedAt: at(4), LastUsedAt: at(4)},
+		old.Secrets[0],
+	}
+	want.Secrets[1].ExpiresAt = at(100)
 	want.TokenLifetime = 24 * time.Hour
 	want.RefreshTokenLifetime = 180 * 24 * time.Hour
 	want.RedirectURIs = []string{"https://other.example.com/cb"}
@@ -104,10 +110,10 @@ func testClientUpdate(t *testing.T, s store.Store) {
 	wantErr(t, "GetClient of the ID fn returned", err, store.ErrNotFound)
 
 	// Clearing the lists, the RequestID and the other optional fields.
-	want.Access, want.SecretHash, want.RedirectURIs = nil, nil, nil
+	want.Access, want.Secrets, want.RedirectURIs = nil, nil, nil
 	want.RequestID, want.UserID, want.ExpiresAt, want.RefreshTokenLifetime = "", "", time.Time{}, 0
 	got, err = s.UpdateClient(ctx, old.ID, func(c store.Client) (store.Client, error) {
-		c.Access, c.SecretHash, c.RedirectURIs = []string{}, nil, []string{}
+		c.Access, c.Secrets, c.RedirectURIs = []string{}, nil, []string{}
 		c.RequestID, c.UserID, c.ExpiresAt, c.RefreshTokenLifetime = "", "", time.Time{}, 0
 		return c, nil
 	})

@@ -26,12 +26,15 @@ func at(n int) time.Time {
 
 func newClient(id string) store.Client {
 	return store.Client{
-		ID:            id,
-		Name:          "Client " + id,
-		Purpose:       store.PurposeAPIAccess,
-		Grant:         store.GrantClientCredentials,
-		Access:        []string{store.AccessUserProvisioning, store.AccessContentNetwork},
-		SecretHash:    bytes.Repeat([]byte{0xAB, 0x00}, 16),
+		ID:      id,
+		Name:    "Client " + id,
+		Purpose: store.PurposeAPIAccess,
+		Grant:   store.GrantClientCredentials,
+		Access:  []string{store.AccessUserProvisioning, store.AccessContentNetwork},
+		Secrets: []store.ClientSecret{
+			{ID: "s2-" + id, Hash: bytes.Repeat([]byte{0xCD, 0x00}, 16), CreatedAt: at(2)},
+			{ID: "s1-" + id, Hash: bytes.Repeat([]byte{0xAB, 0x00}, 16), CreatedAt: at(0), ExpiresAt: at(7 * 24), LastUsedAt: at(1)},
+		},
 		TokenLifetime: time.Hour,
 		// Not what a client of this purpose has, but every field is set to
 		// catch one the backend forgets.
@@ -113,9 +116,15 @@ func normClient(c store.Client) store.Client {
 	c.Access = normSlice(c.Access)
 	c.RedirectURIs = normSlice(c.RedirectURIs)
 	c.ExpiresAt = normTime(c.ExpiresAt)
-	c.SecretHash = normSlice(c.SecretHash)
+	c.Secrets = mapSlice(c.Secrets, normSecret)
 	c.CreatedAt, c.UpdatedAt = normTime(c.CreatedAt), normTime(c.UpdatedAt)
 	return c
+}
+
+func normSecret(s store.ClientSecret) store.ClientSecret {
+	s.Hash = normSlice(s.Hash)
+	s.CreatedAt, s.ExpiresAt, s.LastUsedAt = normTime(s.CreatedAt), normTime(s.ExpiresAt), normTime(s.LastUsedAt)
+	return s
 }
 
 func normUser(u store.User) store.User {

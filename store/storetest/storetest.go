@@ -56,6 +56,9 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"DeleteClientDeletesUser", testDeleteClientDeletesUser},
 		{"UpdateClientWithUser", testUpdateClientWithUser},
 		{"TimePrecision", testTimePrecision},
+		{"ClientSecrets", testClientSecrets},
+		{"RecordSecretUse", testRecordSecretUse},
+		{"PruneClientSecrets", testPruneClientSecrets},
 
 		{"ListRoles", testListRoles},
 
@@ -110,6 +113,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Secret", testSecret},
 		{"SecretGenError", testSecretGenError},
 		{"SecretConcurrent", testSecretConcurrent},
+		{"SecretUpdate", testSecretUpdate},
 
 		{"AuditOrder", testAuditOrder},
 		{"AuditFilter", testAuditFilter},
