@@ -10,7 +10,7 @@ import (
 
 const clientColumns = `id, name, purpose, grant_type, access, secret_hash,
 	token_lifetime, refresh_token_lifetime, redirect_uris, user_id, expires_at,
-	request_id, created_at, updated_at`
+	request_id, created_at, updated_at, require_pkce`
 
 // CreateClient inserts c. It returns an error wrapping store.ErrConflict when
 // c.ID, or a non-empty c.RequestID, is taken.
@@ -167,10 +167,10 @@ func insertClient(ctx context.Context, q querier, c store.Client) error {
 		return err
 	}
 	_, err = q.ExecContext(ctx, `INSERT INTO clients (`+clientColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
 		c.ID, c.Name, string(c.Purpose), string(c.Grant), access, c.SecretHash,
 		int64(c.TokenLifetime), int64(c.RefreshTokenLifetime), redirects, c.UserID,
-		ts(c.ExpiresAt), nullIfEmpty(c.RequestID), ts(c.CreatedAt), ts(c.UpdatedAt))
+		ts(c.ExpiresAt), nullIfEmpty(c.RequestID), ts(c.CreatedAt), ts(c.UpdatedAt), c.RequirePKCE)
 	return err
 }
 
@@ -182,10 +182,10 @@ func updateClient(ctx context.Context, q querier, c store.Client) error {
 	return mustAffect(q.ExecContext(ctx, `UPDATE clients SET name = $1, purpose = $2,
 		grant_type = $3, access = $4, secret_hash = $5, token_lifetime = $6,
 		refresh_token_lifetime = $7, redirect_uris = $8, user_id = $9, expires_at = $10,
-		request_id = $11, updated_at = $12 WHERE id = $13`,
+		request_id = $11, updated_at = $12, require_pkce = $13 WHERE id = $14`,
 		c.Name, string(c.Purpose), string(c.Grant), access, c.SecretHash,
 		int64(c.TokenLifetime), int64(c.RefreshTokenLifetime), redirects, c.UserID,
-		ts(c.ExpiresAt), nullIfEmpty(c.RequestID), ts(c.UpdatedAt), c.ID))
+		ts(c.ExpiresAt), nullIfEmpty(c.RequestID), ts(c.UpdatedAt), c.RequirePKCE, c.ID))
 }
 
 func encodeClientLists(c store.Client) (access, redirects string, err error) {
@@ -205,7 +205,7 @@ func scanClient(s scanner) (store.Client, error) {
 	)
 	if err := s.Scan(&c.ID, &c.Name, &purpose, &grant, jsonCol[string]{&c.Access}, &c.SecretHash,
 		&lifetime, &refreshLifetime, jsonCol[string]{&c.RedirectURIs}, &c.UserID, timeCol{&c.ExpiresAt},
-		&requestID, timeCol{&c.CreatedAt}, timeCol{&c.UpdatedAt}); err != nil {
+		&requestID, timeCol{&c.CreatedAt}, timeCol{&c.UpdatedAt}, &c.RequirePKCE); err != nil {
 		return store.Client{}, err
 	}
 	c.Purpose, c.Grant = store.Purpose(purpose), store.Grant(grant)
