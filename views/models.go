@@ -89,6 +89,10 @@ const (
 	// FieldContinue is the submit button that, without JavaScript, shows the
 	// fields of the purpose just chosen instead of creating the client.
 	FieldContinue = "continue"
+	// FieldRequirePKCEShown is posted beside the Require PKCE checkbox, so
+	// that an unchecked box (which posts nothing) is told from one that was
+	// not shown.
+	FieldRequirePKCEShown = "require_pkce_shown"
 )
 
 // FixedGrant is the one grant of a purpose whose grant cannot be chosen.
@@ -137,6 +141,7 @@ type ClientForm struct {
 	RefreshLifetimeUnit string         // select "refresh_token_lifetime_unit"
 	RefreshUnits        []Option       // seconds … days
 	RefreshHint         string         // "From 60 seconds to 180 days."
+	RequirePKCE         bool           // checkbox "require_pkce"
 	UserID              string
 	UserIDPattern       string   // HTML pattern of the User ID
 	Roles               []Option // the role catalog, checkboxes "roles"
