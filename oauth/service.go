@@ -16,8 +16,9 @@ import (
 )
 
 // Store is what the Service keeps its records in: every per-record store of
-// store.Store. The console's secrets, pruning and Close are not the
-// Service's: they belong to whoever opened the store.
+// store.Store. Pruning and Close are not the Service's: they belong to
+// whoever opened the store. Of the secrets it keeps the SAML service
+// provider's keys.
 type Store interface {
 	store.ClientStore
 	store.RoleStore
@@ -27,6 +28,10 @@ type Store interface {
 	store.IdentityProviderStore
 	store.AssertionStore
 	store.AuditStore
+	store.SecretStore
+	store.SessionStore
+	store.SAMLRequestStore
+	store.SSOConfigStore
 }
 
 var _ Store = store.Store(nil)
@@ -52,6 +57,7 @@ type Service struct {
 	baseURL string
 	alg     string
 	now     func() time.Time
+	wall    func() time.Time // sessions' clock: see StartSession
 	log     *slog.Logger
 	keys    *keySet
 	clients *clientCache
@@ -87,6 +93,7 @@ func New(cfg Config) (*Service, error) {
 		baseURL: strings.TrimRight(cfg.BaseURL, "/"),
 		alg:     cfg.SigningAlg,
 		now:     cfg.Now,
+		wall:    time.Now,
 		log:     cfg.Logger,
 	}
 	s.keys = newKeySet(cfg.Store, cfg.SigningAlg, cfg.Now)

@@ -7,7 +7,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -17,10 +16,11 @@ import (
 
 // Console paths; those the views link to are written in package views.
 const (
-	pathLogin          = views.PathLogin
-	pathLogout         = views.PathLogout
-	pathAppIntegration = views.PathAppIntegration
-	pathClients        = pathAppIntegration + "/clients"
+	pathLogin            = views.PathLogin
+	pathLogout           = views.PathLogout
+	pathLogoutEverywhere = views.PathLogoutEverywhere
+	pathAppIntegration   = views.PathAppIntegration
+	pathClients          = pathAppIntegration + "/clients"
 )
 
 func (s *Server) registerConsoleRoutes(e *echo.Echo) {
@@ -32,6 +32,7 @@ func (s *Server) registerConsoleRoutes(e *echo.Echo) {
 	e.GET(pathLogin, s.loginPage)
 	e.POST(pathLogin, s.login, form...)
 	e.POST(pathLogout, s.logout, form...)
+	e.POST(pathLogoutEverywhere, s.logoutEverywhere, form...)
 
 	e.GET(pathAppIntegration, s.appIntegration, admin...)
 	e.GET(pathUsers, s.usersPage, admin...)
@@ -81,14 +82,10 @@ func (s *Server) login(c echo.Context) error {
 		return err
 	}
 	s.metrics.logins.WithLabelValues("success").Inc()
-	sess := s.session(c)
-	sess.Values[keyUserID] = u.ID
-	sess.Values[keyAuthAt] = time.Now().Unix() // wall clock: see currentUser
-	sess.Values[keyCSRF] = newToken()          // a new token for the signed-in session
-	if err := s.saveSession(c); err != nil {
+	if err := s.signIn(c, u, oauth.SignInPassword); err != nil {
 		return err
 	}
-	s.svc.Audit(ctx, u.UserName, "user.signed_in", u.UserName, "remote="+ip)
+	s.svc.Audit(ctx, u.UserName, "user.signed_in", u.UserName, "method=password remote="+ip)
 	return c.Redirect(http.StatusSeeOther, next)
 }
 
@@ -101,19 +98,34 @@ func (s *Server) renderLogin(c echo.Context, status int, userName, next, msg str
 	return render(c, status, views.LoginPageView(views.LoginPage{CSRF: token, Next: next, UserName: userName, Error: msg}))
 }
 
+// logout is Sign out: the session ends at once, on every instance.
 func (s *Server) logout(c echo.Context) error {
-	sess := s.session(c)
 	if u, err := s.currentUser(c); err == nil {
 		s.svc.Audit(c.Request().Context(), u.UserName, "user.signed_out", u.UserName, "")
 	}
-	for k := range sess.Values {
-		delete(sess.Values, k)
-	}
-	sess.Options.MaxAge = -1
-	if err := s.saveSession(c); err != nil {
+	if err := s.signOut(c); err != nil {
 		return err
 	}
-	return c.Redirect(http.StatusSeeOther, pathLogin)
+	return c.Redirect(http.StatusSeeOther, pathLogin+"?"+views.FieldSignedOut+"=1")
+}
+
+// logoutEverywhere is Sign out everywhere: every session of the user ends,
+// in every browser and on every instance.
+func (s *Server) logoutEverywhere(c echo.Context) error {
+	u, err := s.currentUser(c)
+	if errors.Is(err, errSignedOut) {
+		return c.Redirect(http.StatusSeeOther, pathLogin)
+	}
+	if err != nil {
+		return err
+	}
+	if _, err := s.svc.EndUserSessions(c.Request().Context(), u.UserName, u, "signed out everywhere"); err != nil {
+		return err
+	}
+	if err := s.signOut(c); err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, pathLogin+"?"+views.FieldSignedOut+"=everywhere")
 }
 
 // safeNext returns next when it is a path on this server, else the App
