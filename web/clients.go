@@ -137,15 +137,20 @@ func readClientForm(c echo.Context) clientForm {
 		redirectURIs:    r.PostFormValue(oauth.FieldRedirectURIs),
 		refreshLifetime: strings.TrimSpace(r.PostFormValue(oauth.FieldRefreshTokenLifetime)),
 		refUnit:         r.PostFormValue(oauth.FieldRefreshTokenLifetime + "_unit"),
-		// A checkbox posts nothing when off: the marker beside it says that
-		// it was shown. Not shown (another purpose's form), it is on.
-		requirePKCE:     r.PostFormValue(views.FieldRequirePKCEShown) == "" || r.PostFormValue(oauth.FieldRequirePKCE) != "",
+		requirePKCE:     requirePKCEOf(r),
 		userID:          strings.TrimSpace(r.PostFormValue(oauth.FieldUserID)),
 		roles:           r.PostForm[oauth.FieldRoles],
 		expires:         strings.TrimSpace(r.PostFormValue(oauth.FieldExpiresAt)),
 		requestID:       r.PostFormValue(views.FieldRequestID),
 		cont:            r.PostFormValue(views.FieldContinue) != "",
 	}
+}
+
+// requirePKCEOf reads the Require PKCE checkbox. A checkbox posts nothing
+// when off: the marker beside it says that it was shown. Not shown (another
+// purpose's form), it is on, the default.
+func requirePKCEOf(r *http.Request) bool {
+	return r.PostFormValue(views.FieldRequirePKCEShown) == "" || r.PostFormValue(oauth.FieldRequirePKCE) != ""
 }
 
 // parseLifetime parses a number and a unit field; the message says what is

@@ -33,7 +33,7 @@ type clientJSON struct {
 	TokenLifetime         int64    `json:"access_token_lifetime"`
 	RefreshTokenLifetime  int64    `json:"refresh_token_lifetime,omitempty"`
 	RequirePKCE           *bool    `json:"require_pkce,omitempty"` // Interactive Usage
-	UserID                string   `json:"user_id,omitempty"` // a Technical User's User ID
+	UserID                string   `json:"user_id,omitempty"`      // a Technical User's User ID
 	Roles                 []string `json:"roles,omitempty"`
 	Expired               bool     `json:"expired,omitempty"`
 }
