@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/appintegration/appintegration/store"
@@ -62,6 +63,8 @@ type Service struct {
 	keys    *keySet
 	clients *clientCache
 	grants  map[string]grant
+	spMu    sync.Mutex
+	sp      *spKeys // the SAML service provider's keys, once read
 }
 
 // SAMLAlias is the last path segment of the OAuth2SAML Token URL.
