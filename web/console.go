@@ -44,19 +44,56 @@ func (s *Server) registerConsoleRoutes(e *echo.Echo) {
 	e.GET(pathClients+"/:id/delete", s.confirmDeleteClient, admin...)
 	e.POST(pathClients+"/:id/delete", s.deleteClient, admin...)
 	s.registerIdPRoutes(e, admin)
+	s.registerSSORoutes(e, admin)
 }
 
+// loginPage is the sign-in page. With single sign-on on it sends the
+// browser to the identity provider, unless the browser just signed out
+// (then it offers to sign in again: the IdP would sign it straight back in)
+// or asks for the emergency password form (?method=password).
 func (s *Server) loginPage(c echo.Context) error {
 	next := safeNext(c.QueryParam(views.FieldNext))
 	if u, err := s.currentUser(c); err == nil && oauth.IsAdministrator(u) {
 		return c.Redirect(http.StatusSeeOther, next)
 	}
-	token, err := s.csrfToken(c)
+	page, err := s.loginView(c, next, c.QueryParam(views.FieldMethod) == "password")
 	if err != nil {
 		return err
 	}
-	s.allowAuthorizeRedirect(c, next)
-	return render(c, http.StatusOK, views.LoginPageView(views.LoginPage{CSRF: token, Next: next}))
+	switch c.QueryParam(views.FieldSignedOut) {
+	case "1":
+		page.Notice = "You have signed out."
+	case "everywhere":
+		page.Notice = "You have signed out everywhere: every session of yours has ended, in every browser."
+	}
+	if page.SSOName != "" && !page.BreakGlass && page.Notice == "" {
+		return s.startSSO(c, next)
+	}
+	return render(c, http.StatusOK, views.LoginPageView(page))
+}
+
+// loginView is the sign-in page for next: the password form while single
+// sign-on is off, else the way to the identity provider, with the emergency
+// password form when breakGlass.
+func (s *Server) loginView(c echo.Context, next string, breakGlass bool) (views.LoginPage, error) {
+	token, err := s.csrfToken(c)
+	if err != nil {
+		return views.LoginPage{}, err
+	}
+	page := views.LoginPage{CSRF: token, Next: next}
+	cfg, err := s.svc.SSO(c.Request().Context())
+	if err != nil {
+		return page, err
+	}
+	if cfg.Enabled {
+		page.SSOName = s.idpName(c.Request().Context(), cfg.IdPID)
+		page.SSOURL = pathLogin + "?" + views.FieldNext + "=" + url.QueryEscape(next)
+		page.BreakGlass = breakGlass
+	}
+	if !cfg.Enabled || breakGlass {
+		s.allowAuthorizeRedirect(c, next)
+	}
+	return page, nil
 }
 
 func (s *Server) login(c echo.Context) error {
@@ -64,6 +101,16 @@ func (s *Server) login(c echo.Context) error {
 	userName := strings.TrimSpace(c.FormValue(views.FieldUserName))
 	next := safeNext(c.FormValue(views.FieldNext))
 	ip := c.RealIP()
+	cfg, err := s.svc.SSO(ctx)
+	if err != nil {
+		return err
+	}
+	// With single sign-on on, passwords work only on the emergency form.
+	breakGlass := cfg.Enabled
+	if breakGlass && c.FormValue(views.FieldMethod) != "password" {
+		return s.renderLogin(c, http.StatusForbidden, userName, next,
+			"Users sign in through the identity provider. The password form is at "+pathLogin+"?"+views.FieldMethod+"=password, for emergencies.")
+	}
 	if wait, blocked := s.limits.loginBlocked(userName, ip); blocked {
 		s.metrics.logins.WithLabelValues("rate_limited").Inc()
 		secs := int(wait.Seconds()) + 1
@@ -85,17 +132,22 @@ func (s *Server) login(c echo.Context) error {
 	if err := s.signIn(c, u, oauth.SignInPassword); err != nil {
 		return err
 	}
-	s.svc.Audit(ctx, u.UserName, "user.signed_in", u.UserName, "method=password remote="+ip)
+	if breakGlass {
+		s.svc.Audit(ctx, u.UserName, "user.break_glass_sign_in", u.UserName,
+			"method=password (emergency sign-in while single sign-on is on) remote="+ip)
+	} else {
+		s.svc.Audit(ctx, u.UserName, "user.signed_in", u.UserName, "method=password remote="+ip)
+	}
 	return c.Redirect(http.StatusSeeOther, next)
 }
 
 func (s *Server) renderLogin(c echo.Context, status int, userName, next, msg string) error {
-	token, err := s.csrfToken(c)
+	page, err := s.loginView(c, next, c.FormValue(views.FieldMethod) == "password")
 	if err != nil {
 		return err
 	}
-	s.allowAuthorizeRedirect(c, next)
-	return render(c, status, views.LoginPageView(views.LoginPage{CSRF: token, Next: next, UserName: userName, Error: msg}))
+	page.UserName, page.Error = userName, msg
+	return render(c, status, views.LoginPageView(page))
 }
 
 // logout is Sign out: the session ends at once, on every instance.
