@@ -209,7 +209,7 @@ func (s *Server) importIdPMetadata(c echo.Context) error {
 		if editing != nil {
 			in = oauth.IdPInput{Name: editing.Name, ProviderName: editing.ProviderName, EntityID: editing.EntityID,
 				Certificates: []byte(oauth.EncodeCertificatesPEM(editing.Certificates)),
-				SSOURL: editing.SSOURL, SSOBinding: editing.SSOBinding}
+				SSOURL:       editing.SSOURL, SSOBinding: editing.SSOBinding}
 		}
 		return s.renderIdPPage(c, http.StatusUnprocessableEntity, title, func(sec *views.IdPSection) {
 			sec.Form = idpFormView(in, editing, map[string]string{oauth.FieldMetadata: problem})
