@@ -523,3 +523,26 @@ func TestSSOInputRules(t *testing.T) {
 		t.Errorf("deleting the IdP users sign in through: %v", err)
 	}
 }
+
+// BenchmarkConsumeSAMLResponse measures the ACS on one Response (Response
+// and Assertion signed, RSA-2048), plain and encrypted; making the Response
+// (the IdP's work) is not timed.
+func BenchmarkConsumeSAMLResponse(b *testing.B) {
+	for _, tc := range []struct {
+		name    string
+		encrypt bool
+	}{{"signed", false}, {"signed+encrypted", true}} {
+		b.Run(tc.name, func(b *testing.B) {
+			f := newSSOFixture(b)
+			for b.Loop() {
+				b.StopTimer()
+				id := f.start(b, f.browser, "")
+				resp := f.response(b, id, "jane.doe@example.com", func(o *samltest.ResponseOptions) { o.Encrypt = tc.encrypt })
+				b.StartTimer()
+				if _, refused := f.consume(b, f.browser, resp); refused != nil {
+					b.Fatal(refused)
+				}
+			}
+		})
+	}
+}
