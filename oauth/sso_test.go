@@ -546,3 +546,51 @@ func BenchmarkConsumeSAMLResponse(b *testing.B) {
 		})
 	}
 }
+
+// TestMetadataKeepsSingleSignOnService: the HTTP-Redirect SingleSignOnService,
+// else the HTTP-POST one; none for an IdP that has neither.
+func TestMetadataKeepsSingleSignOnService(t *testing.T) {
+	f := newSSOFixture(t)
+	md := string(f.idp.MetadataXML(t))
+	got, err := f.svc.ParseIdPMetadata([]byte(md))
+	if err != nil || got.SSOURL != f.idp.IDP.SSOURL.String() || got.SSOBinding != saml.HTTPRedirectBinding {
+		t.Errorf("with both bindings: %q %q %v", got.SSOURL, got.SSOBinding, err)
+	}
+	postOnly := strings.ReplaceAll(md, saml.HTTPRedirectBinding, "urn:example:other")
+	if got, err := f.svc.ParseIdPMetadata([]byte(postOnly)); err != nil || got.SSOBinding != saml.HTTPPostBinding {
+		t.Errorf("HTTP-POST only: %q %v", got.SSOBinding, err)
+	}
+	neither := strings.ReplaceAll(postOnly, saml.HTTPPostBinding, "urn:example:other")
+	if got, err := f.svc.ParseIdPMetadata([]byte(neither)); err != nil || got.SSOURL != "" {
+		t.Errorf("no usable binding: %q %v", got.SSOURL, err)
+	}
+}
+
+// TestStartSSOWithPostBinding: an IdP that takes only HTTP-POST gets a form
+// with the AuthnRequest, XML-signed, whose Response is then accepted.
+func TestStartSSOWithPostBinding(t *testing.T) {
+	f := newSSOFixture(t)
+	ctx := context.Background()
+	_, err := f.svc.UpdateIdentityProvider(ctx, "test", f.idpRec.ID, oauth.IdPInput{
+		Name: f.idpRec.Name, ProviderName: f.idpRec.ProviderName, EntityID: f.idpRec.EntityID,
+		Certificates: f.idp.CertPEM(), SSOURL: "https://idp.example.test/sso/post", SSOBinding: saml.HTTPPostBinding,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := f.svc.StartSSO(ctx, f.browser, "/admin/users")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := base64.StdEncoding.DecodeString(r.SAMLRequest)
+	if err != nil || !r.Post || r.URL != "https://idp.example.test/sso/post" || !bytes.Contains(b, []byte(dsig.RSASHA256SignatureMethod)) {
+		t.Fatalf("POST binding: %+v %v %.200s", r, err, b)
+	}
+	var req saml.AuthnRequest
+	if err := xml.Unmarshal(b, &req); err != nil {
+		t.Fatal(err)
+	}
+	if res, refused := f.consume(t, f.browser, f.response(t, req.ID, "jane.doe@example.com", nil)); refused != nil || res.Next != "/admin/users" {
+		t.Errorf("%+v %+v", res, refused)
+	}
+}

@@ -219,7 +219,6 @@ func (s *Server) renderSecurity(c echo.Context, status int, in *oauth.SSOInput, 
 	if err != nil {
 		return err
 	}
-	sh.ActiveNav = views.NavAdministration
 	cfg, err := s.svc.SSO(ctx)
 	if err != nil {
 		return err
