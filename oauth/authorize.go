@@ -49,11 +49,16 @@ var codeVerifierPattern = regexp.MustCompile(`^[A-Za-z0-9._~-]{43,128}$`)
 // AuthorizeRequest is an authorization request (RFC 6749 §4.1.1) that passed
 // every check that does not need the user.
 type AuthorizeRequest struct {
-	Client        store.Client
+	Client store.Client
+	// RedirectURI is where the code goes: the redirect_uri sent, or the
+	// client's only registered one when none was sent (RFC 6749 §3.1.2.3).
 	RedirectURI   string
 	State         string
 	Scope         []string // as requested; empty asks for every scope the user has
-	CodeChallenge string   // PKCE S256 (RFC 7636 §4.3)
+	CodeChallenge string   // PKCE S256 (RFC 7636 §4.3); "" when none was sent
+	// redirectURISent is the redirect_uri parameter as sent, "" when it was
+	// left out: the token request must repeat it (RFC 6749 §4.1.3).
+	redirectURISent string
 }
 
 // AuthorizeError is a refused authorization request. Without a RedirectURI the
@@ -113,8 +118,13 @@ func withQuery(uri string, p url.Values, state, iss string) string {
 // CheckAuthorizeRequest validates the parameters of an authorization request
 // (RFC 6749 §4.1.1 with RFC 7636 §4.3). An unknown client or a redirect URI the
 // client did not register gives an *AuthorizeError without RedirectURI (show
-// it); every other refusal one with RedirectURI (redirect to it). PKCE with
-// S256 is required. Only a store failure is returned as another error.
+// it); every other refusal one with RedirectURI (redirect to it).
+// redirect_uri may be left out when the client has exactly one registered
+// redirect URI without a wildcard (RFC 6749 §3.1.2.3). PKCE with S256 is
+// required when the client's Require PKCE is on; a code_challenge that is
+// sent is checked (and enforced at the token endpoint) either way (RFC 9700
+// §2.1.1). Unknown parameters are ignored (§3.1). Only a store failure is
+// returned as another error.
 func (s *Service) CheckAuthorizeRequest(ctx context.Context, params url.Values) (*AuthorizeRequest, error) {
 	page := func(format string, args ...any) error {
 		return &AuthorizeError{Err: errorf(ErrInvalidRequest, format, args...)}
@@ -141,11 +151,15 @@ func (s *Service) CheckAuthorizeRequest(ctx context.Context, params url.Values) 
 	if !mayUse(c, GrantTypeAuthorizationCode) {
 		return nil, &AuthorizeError{Err: errorf(ErrUnauthorizedClient, "this OAuth client was not created for Interactive Usage and cannot sign users in")}
 	}
-	redirectURI := params.Get("redirect_uri")
-	if redirectURI == "" {
-		return nil, page("redirect_uri is missing")
-	}
-	if !MatchRedirectURI(c.RedirectURIs, redirectURI) {
+	sent := params.Get("redirect_uri")
+	redirectURI := sent
+	if sent == "" {
+		only, ok := onlyRedirectURI(c)
+		if !ok {
+			return nil, page("redirect_uri is missing; it may be left out only when the OAuth client has exactly one redirect URI without a wildcard")
+		}
+		redirectURI = only
+	} else if !MatchRedirectURI(c.RedirectURIs, sent) {
 		return nil, page("redirect_uri is not one of the redirect URIs registered for this OAuth client")
 	}
 
@@ -171,13 +185,17 @@ func (s *Service) CheckAuthorizeRequest(ctx context.Context, params url.Values) 
 		return nil, back(ErrUnsupportedResponseType, "response_type must be code")
 	}
 	challenge := params.Get("code_challenge")
-	if challenge == "" {
-		return nil, back(ErrInvalidRequest, "PKCE is required: send code_challenge and code_challenge_method=S256")
-	}
-	if m := params.Get("code_challenge_method"); m != "S256" { // RFC 7636 §4.4.1
+	switch {
+	case challenge == "" && c.RequirePKCE:
+		return nil, back(ErrInvalidRequest, "PKCE is required: this OAuth client's Require PKCE (S256) setting is on, so send code_challenge and code_challenge_method=S256 (an administrator can turn the setting off for tools that cannot send PKCE)")
+	case challenge == "" && params.Has("code_challenge_method"):
+		return nil, back(ErrInvalidRequest, "code_challenge_method is sent without code_challenge")
+	case challenge == "":
+		// Require PKCE is off: no challenge, and the token request must then
+		// send no code_verifier either.
+	case params.Get("code_challenge_method") != "S256": // RFC 7636 §4.4.1; "plain" is refused
 		return nil, back(ErrInvalidRequest, "code_challenge_method must be S256")
-	}
-	if !codeChallengePattern.MatchString(challenge) {
+	case !codeChallengePattern.MatchString(challenge):
 		return nil, back(ErrInvalidRequest, "code_challenge is not a base64url SHA-256 value (43 characters)")
 	}
 	var scope []string
@@ -189,20 +207,33 @@ func (s *Service) CheckAuthorizeRequest(ctx context.Context, params url.Values) 
 			scope = append(scope, sc)
 		}
 	}
-	return &AuthorizeRequest{Client: c, RedirectURI: redirectURI, State: state, Scope: scope, CodeChallenge: challenge}, nil
+	return &AuthorizeRequest{Client: c, RedirectURI: redirectURI, State: state, Scope: scope, CodeChallenge: challenge,
+		redirectURISent: sent}, nil
+}
+
+// onlyRedirectURI returns the client's one registered redirect URI, when it
+// has exactly one and it is no wildcard: then redirect_uri may be left out
+// (RFC 6749 §3.1.2.3).
+func onlyRedirectURI(c store.Client) (string, bool) {
+	if len(c.RedirectURIs) != 1 || strings.HasSuffix(c.RedirectURIs[0], "/"+wildcard) {
+		return "", false
+	}
+	return c.RedirectURIs[0], true
 }
 
 // IssueCode issues an authorization code for ar to the signed-in user u and
 // returns where to send the user agent: the redirect URI with code, state and
 // iss (RFC 6749 §4.1.2, RFC 9207). The code is single use, lives CodeLifetime
-// and is bound to the client, the redirect URI, the user, the scope and the
-// PKCE challenge; only its SHA-256 is stored. It returns an *AuthorizeError
+// and is bound to the client, the redirect_uri as sent (none, when it was left
+// out), the user, the scope and the PKCE challenge (if one was sent); only its
+// SHA-256 is stored. A user without a password may authorize: they signed in
+// through the identity provider. It returns an *AuthorizeError
 // (redirect it) when the user may not authorize, or an internal error.
 func (s *Service) IssueCode(ctx context.Context, ar *AuthorizeRequest, u store.User) (string, error) {
 	back := func(base *Error, msg string) error {
 		return &AuthorizeError{Err: errorf(base, "%s", msg), RedirectURI: ar.RedirectURI, State: ar.State, Issuer: s.baseURL}
 	}
-	if !u.Active || len(u.PasswordHash) == 0 {
+	if !u.Active {
 		return "", back(ErrAccessDenied, "this user may not sign in")
 	}
 	held, err := s.userScopes(ctx, u)
@@ -231,7 +262,7 @@ func (s *Service) IssueCode(ctx context.Context, ar *AuthorizeRequest, u store.U
 	}
 	now := s.now().UTC()
 	err = s.store.CreateAuthCode(ctx, store.AuthCode{
-		ID: id, ClientID: ar.Client.ID, UserID: u.ID, RedirectURI: ar.RedirectURI,
+		ID: id, ClientID: ar.Client.ID, UserID: u.ID, RedirectURI: ar.redirectURISent,
 		Scope: strings.Join(scope, " "), CodeChallenge: ar.CodeChallenge, FamilyID: family,
 		CreatedAt: now, ExpiresAt: now.Add(CodeLifetime),
 	})

@@ -22,6 +22,7 @@ const (
 	FieldTokenLifetime        = "token_lifetime"
 	FieldRedirectURIs         = "redirect_uris"
 	FieldRefreshTokenLifetime = "refresh_token_lifetime"
+	FieldRequirePKCE          = "require_pkce"
 	FieldUserID               = "user_id"
 	FieldRoles                = "roles"
 	FieldExpiresAt            = "expires_at"
@@ -62,10 +63,12 @@ type ClientInput struct {
 	Access        []string // API Access
 	Grant         store.Grant
 	TokenLifetime time.Duration // 0 means the purpose's default
-	// Interactive Usage: the redirect URIs (one or more) and the refresh token
-	// lifetime (0 means the default).
+	// Interactive Usage: the redirect URIs (one or more), the refresh token
+	// lifetime (0 means the default) and Require PKCE (nil means on, the
+	// default).
 	RedirectURIs         []string
 	RefreshTokenLifetime time.Duration
+	RequirePKCE          *bool
 	// Technical User: the User ID of its user, its roles (values or display
 	// names of the role catalog) and when it expires (zero means the default).
 	UserID    string
@@ -84,6 +87,7 @@ type ClientUpdate struct {
 	TokenLifetime        time.Duration
 	RedirectURIs         []string
 	RefreshTokenLifetime time.Duration
+	RequirePKCE          *bool // nil keeps the client's setting
 	Roles                []string
 	ExpiresAt            time.Time
 }
@@ -161,6 +165,9 @@ func (s *Service) CreateClient(ctx context.Context, actor string, in ClientInput
 	detail := fmt.Sprintf("name=%q purpose=%s grant=%s", c.Name, c.Purpose, c.Grant)
 	if rule.OwnUser {
 		detail += " user_id=" + in.UserID
+	}
+	if rule.Has(FieldRequirePKCE) {
+		detail += fmt.Sprintf(" require_pkce=%t", c.RequirePKCE)
 	}
 	if rule.Expires {
 		detail += " expires=" + ExpiryDate(c.ExpiresAt)
@@ -280,6 +287,9 @@ func (s *Service) UpdateClient(ctx context.Context, actor, id string, in ClientU
 		return store.Client{}, "", fmt.Errorf("oauth: update client: %w", err)
 	}
 	detail := fmt.Sprintf("name=%q", c.Name)
+	if rule.Has(FieldRequirePKCE) {
+		detail += fmt.Sprintf(" require_pkce=%t", c.RequirePKCE)
+	}
 	if rule.Expires {
 		detail += " expires=" + ExpiryDate(c.ExpiresAt)
 	}
@@ -320,6 +330,9 @@ func normaliseClientInput(in ClientInput, now time.Time) ClientInput {
 	if rule.Has(FieldRefreshTokenLifetime) && in.RefreshTokenLifetime == 0 {
 		in.RefreshTokenLifetime = rule.RefreshTokenLifetime.Default
 	}
+	if rule.Has(FieldRequirePKCE) && in.RequirePKCE == nil {
+		in.RequirePKCE = new(true) // docs/contract.md, "Purposes": on by default
+	}
 	if rule.Has(FieldUserID) {
 		in.UserID = strings.TrimSpace(in.UserID)
 	}
@@ -331,21 +344,23 @@ func normaliseClientInput(in ClientInput, now time.Time) ClientInput {
 }
 
 // purposeFields are the stored values of the fields only some purposes have.
+// RequirePKCE nil keeps the stored setting.
 type purposeFields struct {
 	Access               []string
 	RedirectURIs         []string
 	RefreshTokenLifetime time.Duration
+	RequirePKCE          *bool
 	ExpiresAt            time.Time
 }
 
 func (in ClientInput) purposeFields() purposeFields {
 	return purposeFields{Access: in.Access, RedirectURIs: in.RedirectURIs,
-		RefreshTokenLifetime: in.RefreshTokenLifetime, ExpiresAt: in.ExpiresAt}
+		RefreshTokenLifetime: in.RefreshTokenLifetime, RequirePKCE: in.RequirePKCE, ExpiresAt: in.ExpiresAt}
 }
 
 func (in ClientUpdate) purposeFields() purposeFields {
 	return purposeFields{Access: in.Access, RedirectURIs: in.RedirectURIs,
-		RefreshTokenLifetime: in.RefreshTokenLifetime, ExpiresAt: in.ExpiresAt}
+		RefreshTokenLifetime: in.RefreshTokenLifetime, RequirePKCE: in.RequirePKCE, ExpiresAt: in.ExpiresAt}
 }
 
 // checkPurposeFields checks the values of the fields rule's purpose has; the
@@ -376,6 +391,9 @@ func setPurposeFields(rule *PurposeRule, c *store.Client, v purposeFields) {
 	}
 	if rule.Has(FieldRefreshTokenLifetime) {
 		c.RefreshTokenLifetime = v.RefreshTokenLifetime
+	}
+	if rule.Has(FieldRequirePKCE) && v.RequirePKCE != nil {
+		c.RequirePKCE = *v.RequirePKCE
 	}
 	if rule.Has(FieldExpiresAt) {
 		c.ExpiresAt = v.ExpiresAt

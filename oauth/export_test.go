@@ -10,3 +10,6 @@ func CheckClientInput(in ClientInput) map[string]string {
 	now := time.Now().UTC()
 	return checkClientInput(normaliseClientInput(in, now), now)
 }
+
+// SetSessionClock replaces the wall clock that sessions are judged by.
+func SetSessionClock(s *Service, now func() time.Time) { s.wall = now }

@@ -16,7 +16,9 @@ import (
 
 // authorizationCodeGrant is RFC 6749 §4.1.3 with PKCE (RFC 7636 §4.5, §4.6): an
 // Interactive Usage client redeems a code once for an access token and a
-// refresh token in the name of the user who authorized it.
+// refresh token in the name of the user who authorized it. Parameters it does
+// not know (response_type=token, as the SAP Datasphere CLI sends) are ignored
+// (RFC 6749 §3.2).
 type authorizationCodeGrant struct{}
 
 func (authorizationCodeGrant) issue(ctx context.Context, s *Service, req *TokenRequest, c store.Client, scopes []string) (*TokenResponse, error) {
@@ -25,8 +27,8 @@ func (authorizationCodeGrant) issue(ctx context.Context, s *Service, req *TokenR
 		return nil, errorf(ErrInvalidRequest, "code is missing")
 	}
 	verifier := req.Params.Get("code_verifier")
-	if verifier == "" {
-		return nil, errorf(ErrInvalidRequest, "code_verifier is missing (PKCE is required)")
+	if verifier == "" && c.RequirePKCE {
+		return nil, errorf(ErrInvalidRequest, "code_verifier is missing: this OAuth client's Require PKCE (S256) setting is on")
 	}
 	now := s.now().UTC()
 	// The store finds only this client's codes: another client's guess or
@@ -49,14 +51,37 @@ func (authorizationCodeGrant) issue(ctx context.Context, s *Service, req *TokenR
 	switch {
 	case !now.Before(ac.ExpiresAt):
 		return nil, errorf(ErrInvalidGrant, "the code has expired")
-	case req.Params.Get("redirect_uri") != ac.RedirectURI: // §4.1.3
+	case !redirectURIMatches(c, ac, req.Params.Get("redirect_uri")):
 		return nil, errorf(ErrInvalidGrant, "redirect_uri differs from the one of the authorization request")
+	case ac.CodeChallenge == "" && verifier != "":
+		// RFC 9700 §2.1.1: a code_verifier for a code issued without a
+		// challenge is refused (a PKCE downgrade).
+		return nil, errorf(ErrInvalidGrant, "code_verifier is sent, but the authorization request had no code_challenge")
+	case ac.CodeChallenge == "":
+		// Require PKCE is off and none was sent: nothing to check.
+	case verifier == "":
+		// A challenge that was sent is enforced, whatever the setting.
+		return nil, errorf(ErrInvalidRequest, "code_verifier is missing: the authorization request sent a code_challenge")
 	case !codeVerifierPattern.MatchString(verifier):
 		return nil, errorf(ErrInvalidGrant, "code_verifier must be 43 to 128 unreserved characters")
 	case !pkceMatches(verifier, ac.CodeChallenge):
 		return nil, errorf(ErrInvalidGrant, "code_verifier does not match the code_challenge")
 	}
 	return s.issueUserTokens(ctx, c, req, ac.UserID, ac.FamilyID, strings.Fields(ac.Scope), scopes, GrantTypeAuthorizationCode)
+}
+
+// redirectURIMatches is RFC 6749 §4.1.3: redirect_uri must be the one of the
+// authorization request. When that request left it out (the client's only
+// redirect URI was used), it may be left out here too, or be that URI.
+func redirectURIMatches(c store.Client, ac store.AuthCode, sent string) bool {
+	if ac.RedirectURI != "" {
+		return sent == ac.RedirectURI
+	}
+	if sent == "" {
+		return true
+	}
+	only, ok := onlyRedirectURI(c)
+	return ok && sent == only
 }
 
 // pkceMatches reports whether BASE64URL(SHA256(verifier)) equals the S256

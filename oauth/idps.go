@@ -31,6 +31,8 @@ const (
 	FieldEntityID       = "entity_id"
 	FieldCertificates   = "certificates"
 	FieldMetadata       = "metadata"
+	FieldSSOURL         = "sso_url"
+	FieldSSOBinding     = "sso_binding"
 	maxEntityIDLength   = 1024
 	maxIdPCertificates  = 10
 	maxCertificateBytes = 16 << 10
@@ -50,6 +52,12 @@ type IdPInput struct {
 	// Certificates is one or more X.509 certificates: PEM blocks, or Base64 DER
 	// without armour (several separated by blank lines), or one DER certificate.
 	Certificates []byte
+	// SSOURL is the IdP's SingleSignOnService, where users are sent to sign
+	// in, and SSOBinding its binding (saml.HTTPRedirectBinding, the default,
+	// or saml.HTTPPostBinding); without one the IdP serves only the SAML2
+	// bearer grant.
+	SSOURL     string
+	SSOBinding string
 }
 
 // CertificateInfo describes a signing certificate for display.
@@ -153,7 +161,37 @@ func normaliseIdPInput(in IdPInput) IdPInput {
 	in.Name = strings.TrimSpace(in.Name)
 	in.ProviderName = strings.TrimSpace(in.ProviderName)
 	in.EntityID = strings.TrimSpace(in.EntityID)
+	in.SSOURL = strings.TrimSpace(in.SSOURL)
+	in.SSOBinding = strings.TrimSpace(in.SSOBinding)
+	if in.SSOURL == "" {
+		in.SSOBinding = ""
+	} else if in.SSOBinding == "" {
+		in.SSOBinding = saml.HTTPRedirectBinding
+	}
 	return in
+}
+
+// checkSSOURL checks the SingleSignOnService of identity provider input: an
+// absolute https URL (http only on a loopback host, as for redirect URIs),
+// with the HTTP-Redirect or HTTP-POST binding.
+func checkSSOURL(fields map[string]string, in IdPInput) {
+	if in.SSOURL == "" {
+		return
+	}
+	if in.SSOBinding != saml.HTTPRedirectBinding && in.SSOBinding != saml.HTTPPostBinding {
+		fields[FieldSSOBinding] = "Choose HTTP-Redirect or HTTP-POST."
+	}
+	u, err := url.Parse(in.SSOURL)
+	switch {
+	case len(in.SSOURL) > MaxRedirectURILength || strings.ContainsFunc(in.SSOURL, unicode.IsSpace):
+		fields[FieldSSOURL] = "Enter the identity provider's Single Sign-On URL, without spaces."
+	case err != nil || !u.IsAbs() || u.Host == "" || u.Fragment != "" || u.User != nil:
+		fields[FieldSSOURL] = "Enter an absolute URL such as https://login.example.com/saml2/sso, without a fragment."
+	case strings.EqualFold(u.Scheme, "https"):
+	case strings.EqualFold(u.Scheme, "http") && isLoopback(u.Hostname()):
+	default:
+		fields[FieldSSOURL] = "Use https:// (http:// only for localhost)."
+	}
 }
 
 // checkIdPInput returns every rule in breaks (field → message) and the parsed
@@ -199,6 +237,7 @@ func (s *Service) checkIdPInput(in IdPInput, others []store.IdentityProvider) (m
 			fields[FieldEntityID] = fmt.Sprintf("The identity provider “%s” has this as its provider name.", p.Name)
 		}
 	}
+	checkSSOURL(fields, in)
 	var ders [][]byte
 	if len(in.Certificates) > maxCertificateBytes*maxIdPCertificates {
 		fields[FieldCertificates] = "The certificate text is too long."
@@ -281,7 +320,7 @@ func (s *Service) CreateIdentityProvider(ctx context.Context, actor string, in I
 	now := s.now().UTC()
 	p := store.IdentityProvider{
 		ID: "idp-" + id, Name: in.Name, ProviderName: in.ProviderName, EntityID: in.EntityID,
-		Certificates: ders, CreatedAt: now, UpdatedAt: now,
+		Certificates: ders, SSOURL: in.SSOURL, SSOBinding: in.SSOBinding, CreatedAt: now, UpdatedAt: now,
 	}
 	if err := s.store.CreateIdentityProvider(ctx, p); err != nil {
 		if errors.Is(err, store.ErrConflict) {
@@ -289,7 +328,7 @@ func (s *Service) CreateIdentityProvider(ctx context.Context, actor string, in I
 		}
 		return store.IdentityProvider{}, fmt.Errorf("oauth: create identity provider: %w", err)
 	}
-	s.audit(ctx, actor, "idp.created", p.ID, fmt.Sprintf("name=%q provider_name=%q certificates=%d", p.Name, p.ProviderName, len(ders)))
+	s.audit(ctx, actor, "idp.created", p.ID, fmt.Sprintf("name=%q provider_name=%q certificates=%d sso_url=%q", p.Name, p.ProviderName, len(ders), p.SSOURL))
 	return p, nil
 }
 
@@ -303,11 +342,22 @@ func (s *Service) UpdateIdentityProvider(ctx context.Context, actor, id string, 
 		return store.IdentityProvider{}, err
 	}
 	fields, ders := s.checkIdPInput(in, others)
+	if in.SSOURL == "" && fields[FieldSSOURL] == "" {
+		// Users sign in through it: it must keep its SingleSignOnService.
+		cfg, err := s.store.GetSSOConfig(ctx)
+		if err != nil {
+			return store.IdentityProvider{}, fmt.Errorf("oauth: update identity provider: %w", err)
+		}
+		if cfg.Enabled && cfg.IdPID == id {
+			fields[FieldSSOURL] = "Users sign in through this identity provider (Security tab): keep its Single Sign-On URL, or switch sign-in to password or another identity provider first."
+		}
+	}
 	if len(fields) > 0 {
 		return store.IdentityProvider{}, &ValidationError{Fields: fields}
 	}
 	p, err := s.store.UpdateIdentityProvider(ctx, id, func(p store.IdentityProvider) (store.IdentityProvider, error) {
 		p.Name, p.ProviderName, p.EntityID, p.Certificates = in.Name, in.ProviderName, in.EntityID, ders
+		p.SSOURL, p.SSOBinding = in.SSOURL, in.SSOBinding
 		p.UpdatedAt = s.now().UTC()
 		return p, nil
 	})
@@ -317,13 +367,25 @@ func (s *Service) UpdateIdentityProvider(ctx context.Context, actor, id string, 
 	if err != nil {
 		return store.IdentityProvider{}, fmt.Errorf("oauth: update identity provider: %w", err)
 	}
-	s.audit(ctx, actor, "idp.updated", p.ID, fmt.Sprintf("name=%q provider_name=%q certificates=%d", p.Name, p.ProviderName, len(ders)))
+	s.audit(ctx, actor, "idp.updated", p.ID, fmt.Sprintf("name=%q provider_name=%q certificates=%d sso_url=%q", p.Name, p.ProviderName, len(ders), p.SSOURL))
 	return p, nil
 }
 
+// ErrIdPInUse is returned by DeleteIdentityProvider for the identity provider
+// users sign in through (the Security tab's): deleting it would lock them out.
+var ErrIdPInUse = errors.New("oauth: users sign in through this identity provider; switch sign-in to password or another identity provider first")
+
 // DeleteIdentityProvider deletes a trusted identity provider; its assertions are
-// refused from then on. It returns store.ErrNotFound when there is none.
+// refused from then on. It returns store.ErrNotFound when there is none, or
+// ErrIdPInUse when users sign in through it.
 func (s *Service) DeleteIdentityProvider(ctx context.Context, actor, id string) error {
+	cfg, err := s.store.GetSSOConfig(ctx)
+	if err != nil {
+		return fmt.Errorf("oauth: delete identity provider: %w", err)
+	}
+	if cfg.Enabled && cfg.IdPID == id {
+		return ErrIdPInUse
+	}
 	if err := s.store.DeleteIdentityProvider(ctx, id); err != nil {
 		return fmt.Errorf("oauth: delete identity provider: %w", err)
 	}
@@ -343,6 +405,11 @@ type IdPMetadata struct {
 	Certificates [][]byte
 	// Expired counts signing certificates left out because they expired.
 	Expired int
+	// SSOURL and SSOBinding are the SingleSignOnService users are sent to:
+	// the HTTP-Redirect one, else the HTTP-POST one; empty when it has
+	// neither.
+	SSOURL     string
+	SSOBinding string
 }
 
 // ParseIdPMetadata reads SAML 2.0 metadata (an EntityDescriptor, or an
@@ -425,6 +492,7 @@ func (s *Service) ParseIdPMetadata(data []byte) (IdPMetadata, error) {
 		}
 		return IdPMetadata{}, errors.New("The metadata lists no signing certificate for the identity provider.")
 	}
+	md.SSOURL, md.SSOBinding = singleSignOnService(ed.IDPSSODescriptors)
 	md.ProviderName = suggestProviderName(md.EntityID)
 	md.Name = md.ProviderName
 	if ed.Organization != nil {
@@ -436,6 +504,21 @@ func (s *Service) ParseIdPMetadata(data []byte) (IdPMetadata, error) {
 		}
 	}
 	return md, nil
+}
+
+// singleSignOnService returns the SingleSignOnService to send users to: the
+// first with the HTTP-Redirect binding, else the first with HTTP-POST.
+func singleSignOnService(ds []saml.IDPSSODescriptor) (location, binding string) {
+	for _, want := range []string{saml.HTTPRedirectBinding, saml.HTTPPostBinding} {
+		for _, d := range ds {
+			for _, e := range d.SingleSignOnServices {
+				if e.Binding == want && strings.TrimSpace(e.Location) != "" {
+					return strings.TrimSpace(e.Location), want
+				}
+			}
+		}
+	}
+	return "", ""
 }
 
 func containsDER(list [][]byte, der []byte) bool {

@@ -113,7 +113,7 @@ var purposeRules = []PurposeRule{
 		Grants:               []store.Grant{store.GrantAuthorizationCode},
 		TokenLifetime:        Lifetimes{MinTokenLifetime, MaxTokenLifetime, DefaultTokenLifetime},
 		RefreshTokenLifetime: Lifetimes{MinRefreshTokenLifetime, MaxRefreshTokenLifetime, DefaultRefreshTokenLifetime},
-		Fields:               []string{FieldGrant, FieldRedirectURIs, FieldRefreshTokenLifetime},
+		Fields:               []string{FieldGrant, FieldRedirectURIs, FieldRequirePKCE, FieldRefreshTokenLifetime},
 		Handover: map[store.Grant][]URLName{
 			store.GrantAuthorizationCode: {URLAuthorization, URLToken},
 		},

@@ -36,7 +36,7 @@ func TestPurposeRules(t *testing.T) {
 			grants:   []store.Grant{store.GrantAuthorizationCode},
 			lifetime: oauth.Lifetimes{Min: time.Minute, Max: 24 * time.Hour, Default: time.Hour},
 			refresh:  oauth.Lifetimes{Min: time.Minute, Max: 180 * 24 * time.Hour, Default: 30 * 24 * time.Hour},
-			fields:   []string{oauth.FieldGrant, oauth.FieldRedirectURIs, oauth.FieldRefreshTokenLifetime},
+			fields:   []string{oauth.FieldGrant, oauth.FieldRedirectURIs, oauth.FieldRequirePKCE, oauth.FieldRefreshTokenLifetime},
 			handover: map[store.Grant][]oauth.URLName{store.GrantAuthorizationCode: {oauth.URLAuthorization, oauth.URLToken}},
 			scopes:   oauth.ScopesFromSignedInUser,
 		},

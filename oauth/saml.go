@@ -123,10 +123,18 @@ type evaluator struct {
 	rep   *AssertionReport
 	grant bool
 	stop  bool
+	// names and order are the titles and the order of the checks: the SAML2
+	// bearer grant's (checkNames, checkOrder) or the ACS's.
+	names map[string]string
+	order []string
+}
+
+func newEvaluator(grant bool) *evaluator {
+	return &evaluator{rep: &AssertionReport{}, grant: grant, names: checkNames, order: checkOrder}
 }
 
 func (e *evaluator) set(id string, st CheckStatus, format string, args ...any) {
-	e.rep.Checks = append(e.rep.Checks, AssertionCheck{ID: id, Name: checkNames[id], Status: st, Reason: fmt.Sprintf(format, args...)})
+	e.rep.Checks = append(e.rep.Checks, AssertionCheck{ID: id, Name: e.names[id], Status: st, Reason: fmt.Sprintf(format, args...)})
 	if st == CheckFailed && e.grant {
 		e.stop = true
 	}
@@ -141,7 +149,7 @@ func (e *evaluator) skipRest(reason string) {
 	for _, c := range e.rep.Checks {
 		done[c.ID] = true
 	}
-	for _, id := range checkOrder {
+	for _, id := range e.order {
 		if !done[id] {
 			e.set(id, CheckSkipped, "%s", reason)
 		}
@@ -153,8 +161,8 @@ func (e *evaluator) skipRest(reason string) {
 // records the assertion ID (replay); otherwise it runs what it can and records
 // nothing. Only a store failure is returned as an error.
 func (s *Service) evaluateAssertion(ctx context.Context, raw string, grant bool) (*AssertionReport, *verifiedAssertion, error) {
-	rep := &AssertionReport{}
-	e := &evaluator{rep: rep, grant: grant}
+	e := newEvaluator(grant)
+	rep := e.rep
 	now := s.now()
 	urls := s.URLs()
 
@@ -256,7 +264,7 @@ func (s *Service) evaluateAssertion(ctx context.Context, raw string, grant bool)
 		return rep, nil, nil
 	}
 
-	user, err := s.checkUser(ctx, e, rep.NameID, note)
+	user, err := s.checkUser(ctx, e, rep.NameID, s.bearerUserFinders(), note)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -312,7 +320,11 @@ func readAssertion(el *etree.Element) (*saml.Assertion, string) {
 	if el.Tag != "Assertion" || el.NamespaceURI() != samlAssertionNS {
 		return nil, fmt.Sprintf("the root element is %s in namespace %q, not saml:Assertion", truncate(el.Tag, 40), truncate(el.NamespaceURI(), 80))
 	}
-	b, err := elementBytes(el)
+	detached, err := detach(el)
+	if err != nil {
+		return nil, "the assertion's namespaces cannot be read"
+	}
+	b, err := elementBytes(detached)
 	if err != nil {
 		return nil, "the assertion cannot be serialized"
 	}
@@ -362,19 +374,23 @@ var (
 		"http://www.w3.org/2001/04/xmldsig-more#sha384",
 		"http://www.w3.org/2001/04/xmlenc#sha512",
 	}
-	// Only exclusive canonicalization without comments: with comments kept, a
-	// comment inside NameID would survive into the verified element.
-	allowedTransforms = []string{
-		string(dsig.EnvelopedSignatureAltorithmId),
+	// Exclusive or inclusive canonicalization (1.0 and 1.1), never the "with
+	// comments" variants: with comments kept, a comment inside NameID would
+	// survive into the verified element. Entra ID and Okta sign with
+	// exclusive canonicalization, some ADFS and Shibboleth set-ups with
+	// inclusive.
+	canonicalizations = []string{
 		string(dsig.CanonicalXML10ExclusiveAlgorithmId),
+		string(dsig.CanonicalXML10RecAlgorithmId),
+		string(dsig.CanonicalXML11AlgorithmId),
 	}
+	allowedTransforms = append([]string{string(dsig.EnvelopedSignatureAltorithmId)}, canonicalizations...)
 )
 
-// verifySignature checks the enveloped signature of root, the assertion, against
-// the certificates of idps. It returns the element the signature covers, parsed
-// from the canonical bytes that were digested (nothing outside it can be read
-// afterwards), and the identity provider whose certificate verified it; or a
-// reason for the failure.
+// verifySignature checks the enveloped signature of root, the assertion of the
+// SAML2 bearer grant, against the certificates of idps: the document must hold
+// exactly one signature, a child of root. It returns what verifyEnveloped
+// returns.
 func verifySignature(root *etree.Element, idps []store.IdentityProvider, now time.Time) (*etree.Element, store.IdentityProvider, string) {
 	var sigs []*etree.Element
 	walkElements(root, func(el *etree.Element) {
@@ -390,11 +406,24 @@ func verifySignature(root *etree.Element, idps []store.IdentityProvider, now tim
 	case sigs[0].Parent() != root:
 		return nil, store.IdentityProvider{}, "signature wrapping: the ds:Signature does not sign the root assertion (it is not a child of it)"
 	}
-	sig := sigs[0]
-	if reason := checkSignatureShape(sig, root.SelectAttrValue("ID", "")); reason != "" {
+	return verifyEnveloped(root, sigs[0], idps, now)
+}
+
+// verifyEnveloped checks sig, the enveloped signature of el (its child), against
+// the certificates of idps. el may be inside a document (an Assertion in a
+// Response): it is verified with the namespace declarations in scope there, which
+// inclusive canonicalization renders. It returns the element the signature
+// covers, parsed from the canonical bytes that were digested (nothing outside it
+// can be read afterwards), and the identity provider whose certificate verified
+// it; or a reason for the failure. The caller checks where signatures may be.
+func verifyEnveloped(el, sig *etree.Element, idps []store.IdentityProvider, now time.Time) (*etree.Element, store.IdentityProvider, string) {
+	if reason := checkSignatureShape(sig, el.SelectAttrValue("ID", "")); reason != "" {
 		return nil, store.IdentityProvider{}, reason
 	}
-	el := root.Copy()
+	el, err := detach(el)
+	if err != nil {
+		return nil, store.IdentityProvider{}, "the signed element's namespaces cannot be read: " + truncate(err.Error(), 80)
+	}
 	stripKeyInfoWithoutCertificate(el)
 
 	var expired, untrusted, invalid int
@@ -438,13 +467,13 @@ func verifySignature(root *etree.Element, idps []store.IdentityProvider, now tim
 }
 
 // checkSignatureShape checks what the signature says about itself before any
-// cryptography: one Reference, to the assertion's ID; SHA-256 or stronger for
-// the signature and the digest; exclusive canonicalization. It returns a reason
-// or "".
+// cryptography: one Reference, to the signed element's ID; SHA-256 or stronger
+// for the signature and the digest; exclusive or inclusive canonicalization
+// without comments. It returns a reason or "".
 func checkSignatureShape(sig *etree.Element, id string) string {
 	var refs []*etree.Element
 	var problem string
-	excC14N := false // the Reference is canonicalized (else its raw form, comments and all, is digested)
+	c14n := false // the Reference is canonicalized (else its raw form, comments and all, is digested)
 	walkElements(sig, func(el *etree.Element) {
 		if problem != "" || el.NamespaceURI() != dsig.Namespace {
 			return
@@ -464,11 +493,11 @@ func checkSignatureShape(sig *etree.Element, id string) string {
 				problem = "digest algorithm not accepted: " + truncate(alg, 80)
 			}
 		case dsig.CanonicalizationMethodTag, dsig.TransformTag:
-			if el.Tag == dsig.TransformTag && alg == string(dsig.CanonicalXML10ExclusiveAlgorithmId) {
-				excC14N = true
+			if el.Tag == dsig.TransformTag && slices.Contains(canonicalizations, alg) {
+				c14n = true
 			}
-			if !slices.Contains(allowedTransforms, alg) {
-				problem = "canonicalization or transform not accepted: " + truncate(alg, 80) + " (use exclusive canonicalization without comments)"
+			if !slices.Contains(allowedTransforms, alg) || (el.Tag == dsig.CanonicalizationMethodTag && !slices.Contains(canonicalizations, alg)) {
+				problem = "canonicalization or transform not accepted: " + truncate(alg, 80) + " (use exclusive or inclusive canonicalization without comments)"
 			}
 		case dsig.ReferenceTag:
 			refs = append(refs, el)
@@ -481,10 +510,10 @@ func checkSignatureShape(sig *etree.Element, id string) string {
 		return fmt.Sprintf("signature wrapping: the signature has %d References, not one", len(refs))
 	}
 	if id == "" || refs[0].SelectAttrValue(dsig.URIAttr, "") != "#"+id {
-		return "signature wrapping: the signature's Reference does not point at the assertion's ID"
+		return "signature wrapping: the signature's Reference does not point at the signed element's ID"
 	}
-	if !excC14N {
-		return "canonicalization missing: the Reference must be transformed with exclusive canonicalization (" + string(dsig.CanonicalXML10ExclusiveAlgorithmId) + ")"
+	if !c14n {
+		return "canonicalization missing: the Reference must be transformed with exclusive (" + string(dsig.CanonicalXML10ExclusiveAlgorithmId) + ") or inclusive canonicalization"
 	}
 	return ""
 }
@@ -517,9 +546,15 @@ func stripKeyInfoWithoutCertificate(assertion *etree.Element) {
 // checkAudience is RFC 7522 §3 item 3: an AudienceRestriction must name this
 // server. Several restrictions must each be met (saml-core §2.5.1.4).
 func checkAudience(e *evaluator, a *saml.Assertion, u URLs, note string) {
-	want := []string{u.SAML2Audience, u.SAML2TokenURL}
+	checkAudienceIs(e, CheckAudience, a, []string{u.SAML2Audience, u.SAML2TokenURL},
+		fmt.Sprintf("the OAuth2SAML Audience %s or Token URL %s", u.SAML2Audience, u.SAML2TokenURL), note)
+}
+
+// checkAudienceIs records check id: every AudienceRestriction of a must hold
+// one of want (described by what).
+func checkAudienceIs(e *evaluator, id string, a *saml.Assertion, want []string, what, note string) {
 	if a.Conditions == nil || len(a.Conditions.AudienceRestrictions) == 0 {
-		e.fail(CheckAudience, "audience mismatch: the assertion has no AudienceRestriction; it must hold %s%s", u.SAML2Audience, note)
+		e.fail(id, "audience mismatch: the assertion has no AudienceRestriction; it must hold %s%s", want[0], note)
 		return
 	}
 	var found []string
@@ -533,34 +568,43 @@ func checkAudience(e *evaluator, a *saml.Assertion, u URLs, note string) {
 			}
 		}
 		if !ok {
-			e.fail(CheckAudience, "audience mismatch: the AudienceRestriction holds %s, not the OAuth2SAML Audience %s or Token URL %s%s",
-				strings.Join(found, ", "), u.SAML2Audience, u.SAML2TokenURL, note)
+			e.fail(id, "audience mismatch: the AudienceRestriction holds %s, not %s%s", strings.Join(found, ", "), what, note)
 			return
 		}
 	}
-	e.pass(CheckAudience, "The AudienceRestriction holds %s%s.", strings.Join(found, ", "), note)
+	e.pass(id, "The AudienceRestriction holds %s%s.", strings.Join(found, ", "), note)
 }
 
 // checkConfirmation is RFC 7522 §3 item 7: a bearer SubjectConfirmation whose
 // data has Recipient = the OAuth2SAML Token URL and NotOnOrAfter in the future.
 // It returns the NotOnOrAfter of the confirmation that holds.
 func checkConfirmation(e *evaluator, a *saml.Assertion, u URLs, now time.Time, note string) time.Time {
+	return checkBearerConfirmation(e, CheckConfirmation, a, u.SAML2TokenURL, "the OAuth2SAML Token URL", nil, now, note)
+}
+
+// checkBearerConfirmation records check id: a bearer SubjectConfirmationData
+// whose Recipient is recipient (described by what), valid now, and, when
+// inResponseTo is not nil, whose InResponseTo is *inResponseTo (saml-profiles
+// §4.1.4.2). It returns the NotOnOrAfter of the confirmation that holds.
+func checkBearerConfirmation(e *evaluator, id string, a *saml.Assertion, recipient, what string, inResponseTo *string, now time.Time, note string) time.Time {
 	if a.Subject == nil {
-		e.fail(CheckConfirmation, "no subject: the assertion has no Subject%s", note)
+		e.fail(id, "no subject: the assertion has no Subject%s", note)
 		return time.Time{}
 	}
 	var recipients []string
-	expired := false
+	expired, otherRequest := false, false
 	for _, sc := range a.Subject.SubjectConfirmations {
 		if sc.Method != "urn:oasis:names:tc:SAML:2.0:cm:bearer" || sc.SubjectConfirmationData == nil {
 			continue
 		}
 		d := sc.SubjectConfirmationData
 		recipients = append(recipients, truncate(d.Recipient, 120))
-		if d.Recipient != u.SAML2TokenURL {
+		if d.Recipient != recipient {
 			continue
 		}
 		switch {
+		case inResponseTo != nil && d.InResponseTo != *inResponseTo:
+			otherRequest = true
 		case d.NotOnOrAfter.IsZero():
 			expired = true
 		case !now.Before(d.NotOnOrAfter.Add(SAMLClockSkew)):
@@ -568,17 +612,19 @@ func checkConfirmation(e *evaluator, a *saml.Assertion, u URLs, now time.Time, n
 		case !d.NotBefore.IsZero() && now.Before(d.NotBefore.Add(-SAMLClockSkew)):
 			expired = true
 		default:
-			e.pass(CheckConfirmation, "Bearer confirmation for %s, valid until %s%s.", d.Recipient, d.NotOnOrAfter.UTC().Format(time.RFC3339), note)
+			e.pass(id, "Bearer confirmation for %s, valid until %s%s.", d.Recipient, d.NotOnOrAfter.UTC().Format(time.RFC3339), note)
 			return d.NotOnOrAfter
 		}
 	}
 	switch {
 	case expired:
-		e.fail(CheckConfirmation, "subject confirmation expired: the bearer SubjectConfirmationData has no NotOnOrAfter or it is past (or its NotBefore is in the future), allowing %s of clock skew%s", HumanDuration(SAMLClockSkew), note)
+		e.fail(id, "subject confirmation expired: the bearer SubjectConfirmationData has no NotOnOrAfter or it is past (or its NotBefore is in the future), allowing %s of clock skew%s", HumanDuration(SAMLClockSkew), note)
+	case otherRequest:
+		e.fail(id, "InResponseTo mismatch: the bearer SubjectConfirmationData answers another request than the Response%s", note)
 	case len(recipients) == 0:
-		e.fail(CheckConfirmation, "no bearer subject confirmation: the Subject needs a SubjectConfirmation with Method urn:oasis:names:tc:SAML:2.0:cm:bearer and SubjectConfirmationData%s", note)
+		e.fail(id, "no bearer subject confirmation: the Subject needs a SubjectConfirmation with Method urn:oasis:names:tc:SAML:2.0:cm:bearer and SubjectConfirmationData%s", note)
 	default:
-		e.fail(CheckConfirmation, "recipient mismatch: the bearer SubjectConfirmationData has Recipient %s, not the OAuth2SAML Token URL %s%s", strings.Join(recipients, ", "), u.SAML2TokenURL, note)
+		e.fail(id, "recipient mismatch: the bearer SubjectConfirmationData has Recipient %s, not %s %s%s", strings.Join(recipients, ", "), what, recipient, note)
 	}
 	return time.Time{}
 }
@@ -611,23 +657,33 @@ func timeOrDash(t time.Time) string {
 	return t.UTC().Format(time.RFC3339)
 }
 
-// checkUser finds the user the NameID names: by idpUserId, then userName, then
-// e-mail (docs/contract.md, "SAML 2.0 bearer"). The user must exist and be
-// active. It returns an error only when the store fails.
-func (s *Service) checkUser(ctx context.Context, e *evaluator, nameID, note string) (store.User, error) {
+// userFinder finds a user by one attribute.
+type userFinder struct {
+	by string // the attribute, as a reason names it: "user name"
+	fn func(context.Context, string) (store.User, error)
+}
+
+// bearerUserFinders are the SAML2 bearer grant's: idpUserId, then userName,
+// then e-mail (docs/contract.md, "SAML 2.0 bearer").
+func (s *Service) bearerUserFinders() []userFinder {
+	return []userFinder{
+		{"idpUserId", s.store.GetUserByIdpUserID},
+		{"user name", s.store.GetUserByName},
+		{"e-mail", s.store.GetUserByEmail},
+	}
+}
+
+// checkUser finds the user value names, trying finders in order. The user
+// must exist and be active. It returns an error only when the store fails.
+func (s *Service) checkUser(ctx context.Context, e *evaluator, nameID string, finders []userFinder, note string) (store.User, error) {
 	if nameID == "" {
 		e.fail(CheckUser, "unknown user: the assertion's Subject has no NameID%s", note)
 		return store.User{}, nil
 	}
 	shown := truncate(nameID, 120)
-	for _, find := range []struct {
-		by string
-		fn func(context.Context, string) (store.User, error)
-	}{
-		{"idpUserId", s.store.GetUserByIdpUserID},
-		{"user name", s.store.GetUserByName},
-		{"e-mail", s.store.GetUserByEmail},
-	} {
+	var by []string
+	for _, find := range finders {
+		by = append(by, find.by)
 		u, err := find.fn(ctx, nameID)
 		if errors.Is(err, store.ErrNotFound) {
 			continue
@@ -646,6 +702,14 @@ func (s *Service) checkUser(ctx context.Context, e *evaluator, nameID, note stri
 		e.pass(CheckUser, "NameID %q is the user %s (matched by %s)%s.", shown, u.UserName, find.by, note)
 		return u, nil
 	}
-	e.fail(CheckUser, "unknown user: no user has the idpUserId, user name or e-mail %q%s", shown, note)
+	e.fail(CheckUser, "unknown user: no user has the %s %q%s", orList(by), shown, note)
 	return store.User{}, nil
+}
+
+// orList joins "a", "b", "c" as "a, b or c".
+func orList(items []string) string {
+	if len(items) <= 1 {
+		return strings.Join(items, "")
+	}
+	return strings.Join(items[:len(items)-1], ", ") + " or " + items[len(items)-1]
 }

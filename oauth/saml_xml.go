@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/beevik/etree"
+	"github.com/russellhaering/goxmldsig/etreeutils"
 )
 
 // Limits on an assertion's XML, checked before it is parsed into a tree, so that
@@ -162,4 +163,23 @@ func elementBytes(el *etree.Element) ([]byte, error) {
 	doc := etree.NewDocument()
 	doc.SetRoot(el.Copy())
 	return doc.WriteToBytes()
+}
+
+// detach returns a copy of el that declares every namespace in scope at el, so
+// that it reads, and canonicalizes, alone as it did inside its document.
+func detach(el *etree.Element) (*etree.Element, error) {
+	var ancestors []*etree.Element
+	for p := el.Parent(); p != nil; p = p.Parent() {
+		ancestors = append(ancestors, p)
+	}
+	// Not etreeutils.NSBuildParentContext: its node budget is meant for
+	// SignedInfo; parseXML has bounded the document already.
+	ctx := etreeutils.EmptyNSContext
+	for i := len(ancestors) - 1; i >= 0; i-- {
+		var err error
+		if ctx, err = ctx.SubContext(ancestors[i]); err != nil {
+			return nil, err
+		}
+	}
+	return etreeutils.NSDetatch(ctx, el)
 }

@@ -18,8 +18,9 @@ import (
 )
 
 // Store is what the Service keeps its records in: every per-record store of
-// store.Store. The console's secrets, pruning and Close are not the
-// Service's: they belong to whoever opened the store.
+// store.Store. Pruning and Close are not the Service's: they belong to
+// whoever opened the store. Of the secrets it keeps the SAML service
+// provider's keys.
 type Store interface {
 	store.ClientStore
 	store.RoleStore
@@ -29,6 +30,10 @@ type Store interface {
 	store.IdentityProviderStore
 	store.AssertionStore
 	store.AuditStore
+	store.SecretStore
+	store.SessionStore
+	store.SAMLRequestStore
+	store.SSOConfigStore
 	InTransaction(ctx context.Context, fn func(store.Store) error) error
 }
 
@@ -55,12 +60,14 @@ type Service struct {
 	baseURL string
 	alg     string
 	now     func() time.Time
+	wall    func() time.Time // sessions' clock: see StartSession
 	log     *slog.Logger
 	keys    *keySet
 	clients *clientCache
 	uses    *useRecorder
 	grants  map[string]grant
 	roles   *roleCache
+	sp      *spCache
 }
 
 // SAMLAlias is the last path segment of the OAuth2SAML Token URL.
@@ -92,11 +99,13 @@ func New(cfg Config) (*Service, error) {
 		baseURL: strings.TrimRight(cfg.BaseURL, "/"),
 		alg:     cfg.SigningAlg,
 		now:     cfg.Now,
+		wall:    time.Now,
 		log:     cfg.Logger,
 	}
 	s.keys = newKeySet(cfg.Store, cfg.SigningAlg, cfg.Now, cfg.Logger)
 	s.clients = newClientCache()
 	s.roles = &roleCache{}
+	s.sp = &spCache{}
 	s.uses = newUseRecorder(cfg.Store, cfg.Logger)
 	s.grants = map[string]grant{
 		GrantTypeClientCredentials: clientCredentialsGrant{},

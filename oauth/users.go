@@ -282,6 +282,7 @@ func (s *Service) updateUser(ctx context.Context, actor Actor, id string, pre Pr
 		return u, nil // unchanged: nothing to audit
 	}
 	s.audit(ctx, actor.name, "user.updated", u.UserName, auditVia(actor, "changed: "+changedFields(before, u)))
+	s.endSessionsAfterChange(ctx, actor.name, before, u)
 	return u, nil
 }
 
@@ -294,18 +295,23 @@ func (s *Service) DeleteUser(ctx context.Context, actor Actor, id string, pre Pr
 	if actor.name == "" {
 		return errNoActor
 	}
-	var userName string
+	var deleted store.User
 	err := s.store.DeleteUser(ctx, id, func(u store.User) error {
 		if err := checkUserChange(u, pre); err != nil {
 			return err
 		}
-		userName = u.UserName
+		deleted = u
 		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("oauth: delete user: %w", err)
 	}
-	s.audit(ctx, actor.name, "user.deleted", userName, auditVia(actor, ""))
+	s.audit(ctx, actor.name, "user.deleted", deleted.UserName, auditVia(actor, ""))
+	// A deleted user signs in nowhere (SessionUser finds no user); their
+	// sessions are removed rather than left to expire.
+	if _, err := s.EndUserSessions(ctx, actor.name, deleted, "deleted"); err != nil {
+		s.log.ErrorContext(ctx, "ending the sessions of a deleted user failed", "user", deleted.UserName, "err", err)
+	}
 	return nil
 }
 

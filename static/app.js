@@ -338,9 +338,39 @@
     });
   }
 
+  // ---------- single sign-on ----------
+
+  var VERIFIED_KEY = "appint-sso-verified";
+
+  function initSSO() {
+    // The HTTP-POST binding: send the AuthnRequest to the identity provider
+    // at once (the form has a button for browsers without JavaScript).
+    var post = document.querySelector("form[data-autosubmit]");
+    if (post) {
+      post.submit();
+    }
+    // A verification ended in this tab: tell the Security tab in the other.
+    if (document.querySelector("[data-sso-verified]")) {
+      try {
+        window.localStorage.setItem(VERIFIED_KEY, String(Date.now()));
+      } catch (e) {
+        // storage unavailable: the Security tab shows the result on reload
+      }
+    }
+    // The Security tab reloads to show a verification's outcome.
+    if (document.querySelector("[data-sso-reload]")) {
+      window.addEventListener("storage", function (event) {
+        if (event.key === VERIFIED_KEY) {
+          window.location.reload();
+        }
+      });
+    }
+  }
+
   function init() {
     initPurposeSwitch();
     initDialog();
+    initSSO();
   }
 
   if (document.readyState === "loading") {

@@ -76,6 +76,9 @@ type Client struct {
 	// RefreshTokenLifetime and RedirectURIs are for Interactive Usage clients.
 	RefreshTokenLifetime time.Duration
 	RedirectURIs         []string
+	// RequirePKCE (Interactive Usage): an authorization request without a
+	// PKCE code_challenge is refused.
+	RequirePKCE bool
 	// UserID is the ID of a Technical User client's own user (User.ClientID
 	// points back); ExpiresAt is when a Technical User client stops working.
 	UserID    string
@@ -250,8 +253,14 @@ type IdentityProvider struct {
 	ProviderName string   // unique, ^[A-Za-z0-9_.-]{1,36}$, matched against the assertion's Issuer
 	EntityID     string   // entity ID from metadata, also matched against the Issuer; may be empty
 	Certificates [][]byte // DER X.509 signing certificates (several during rollover)
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	// SSOURL is the location of the IdP's SingleSignOnService, where users
+	// are sent to sign in, and SSOBinding its SAML binding (the HTTP-Redirect
+	// or HTTP-POST URN); both empty when the IdP serves only the SAML bearer
+	// grant.
+	SSOURL     string
+	SSOBinding string
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
 }
 
 // Revocation marks one access token (by its jti), or a whole token family (by
@@ -321,6 +330,9 @@ type Store interface {
 	AssertionStore
 	SecretStore
 	AuditStore
+	SessionStore
+	SAMLRequestStore
+	SSOConfigStore
 
 	// InTransaction calls fn with a Store whose every method runs inside one
 	// transaction, committed when fn returns nil and rolled back when it
@@ -331,7 +343,8 @@ type Store interface {
 
 	// PruneExpired deletes what expired before now (what expires at now is
 	// kept): revocations, authorization codes and refresh tokens (used or not),
-	// used SAML assertion IDs, and client secrets with an expiry.
+	// used SAML assertion IDs, console sessions, SAML requests, and client
+	// secrets with an expiry.
 	PruneExpired(ctx context.Context, now time.Time) error
 
 	Close() error

@@ -44,6 +44,7 @@ type tab struct {
 var adminTabs = []tab{
 	{ID: TabAppIntegration, Label: "App Integration", URL: PathAppIntegration},
 	{ID: TabUsers, Label: "Users", URL: PathUsers},
+	{ID: TabSecurity, Label: "Security", URL: PathSecurity},
 	{ID: TabAuditLog, Label: "Audit Log", URL: PathAuditLog},
 }
 

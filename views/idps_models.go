@@ -20,6 +20,8 @@ type IdPRow struct {
 	ProviderName string
 	EntityID     string // "" when none was given
 	Certificates []CertificateRow
+	SSOURL       string // "" when users cannot sign in through it
+	SSOBinding   string // "HTTP-Redirect" or "HTTP-POST"
 	EditURL      string
 	DeleteURL    string // GET: the confirmation dialog
 }
@@ -54,6 +56,8 @@ type IdPForm struct {
 	ProviderName string
 	EntityID     string
 	Certificates string // PEM text
+	SSOURL       string // the SingleSignOnService
+	SSOBinding   string // its binding URN
 
 	// ImportAction is the POST target (multipart) of the metadata import,
 	// which re-renders this dialog with the fields filled in.
@@ -92,4 +96,31 @@ type CheckResult struct {
 	Name   string // "Audience"
 	Status string // "pass", "fail" or "skipped"
 	Reason string
+}
+
+// The SAML bindings of a SingleSignOnService (saml-bindings §3.4, §3.5).
+const (
+	BindingRedirect = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect"
+	BindingPost     = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST"
+)
+
+// BindingLabel is the short name of a binding URN.
+func BindingLabel(urn string) string {
+	switch urn {
+	case BindingRedirect:
+		return "HTTP-Redirect"
+	case BindingPost:
+		return "HTTP-POST"
+	}
+	return urn
+}
+
+func ssoBindingOptions(selected string) []Option {
+	if selected == "" {
+		selected = BindingRedirect
+	}
+	return []Option{
+		{Value: BindingRedirect, Label: "HTTP-Redirect", Selected: selected == BindingRedirect},
+		{Value: BindingPost, Label: "HTTP-POST", Selected: selected == BindingPost},
+	}
 }

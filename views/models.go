@@ -30,7 +30,20 @@ type LoginPage struct {
 	UserName string // echoed back after a failed attempt
 	Error    string // "Wrong user name or password." etc.; empty when none
 	Next     string // where to go after signing in (a local path), hidden field "next"
+	Notice   string // "You have signed out." after Sign out; empty when none
+	// SSOName is the identity provider people sign in through when single
+	// sign-on is on ("" when it is off); SSOURL starts a sign-in through it.
+	SSOName string
+	SSOURL  string
+	// BreakGlass: single sign-on is on and this is the password form of
+	// /login?method=password, the emergency way in.
+	BreakGlass bool
 }
+
+// passwordForm reports whether the sign-in page shows the user name and
+// password form: always while single sign-on is off, else only as the
+// emergency way in.
+func (m LoginPage) passwordForm() bool { return m.SSOName == "" || m.BreakGlass }
 
 // URLRow is a labelled value with a copy button.
 type URLRow struct {
@@ -96,6 +109,10 @@ const (
 	// FieldContinue is the submit button that, without JavaScript, shows the
 	// fields of the purpose just chosen instead of creating the client.
 	FieldContinue = "continue"
+	// FieldRequirePKCEShown is posted beside the Require PKCE checkbox, so
+	// that an unchecked box (which posts nothing) is told from one that was
+	// not shown.
+	FieldRequirePKCEShown = "require_pkce_shown"
 )
 
 // FixedGrant is the one grant of a purpose whose grant cannot be chosen.
@@ -144,6 +161,7 @@ type ClientForm struct {
 	RefreshLifetimeUnit string         // select "refresh_token_lifetime_unit"
 	RefreshUnits        []Option       // seconds … days
 	RefreshHint         string         // "From 60 seconds to 180 days."
+	RequirePKCE         bool           // checkbox "require_pkce"
 	UserID              string
 	UserIDPattern       string   // HTML pattern of the User ID
 	Roles               []Option // the role catalog, checkboxes "roles"

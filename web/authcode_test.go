@@ -267,6 +267,14 @@ func TestAuthorizeErrors(t *testing.T) {
 	ts := newTestServer(t)
 	cb := newCallback(t)
 	c, _ := ts.interactiveClient(t, cb.URL())
+	// redirect_uri may be left out only with one registered redirect URI
+	// without a wildcard (RFC 6749 §3.1.2.3).
+	twoURIs, _, err := ts.Svc.CreateClient(context.Background(), "test", oauth.ClientInput{
+		Name: "Two redirect URIs", Purpose: store.PurposeInteractive, RedirectURIs: []string{cb.URL(), cb.URL() + "/2"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 	challenge := oauth2.S256ChallengeFromVerifier(oauth2.GenerateVerifier())
 	valid := url.Values{
 		"response_type": {"code"}, "client_id": {c.ID}, "redirect_uri": {cb.URL()}, "state": {"xyz"},
@@ -302,7 +310,11 @@ func TestAuthorizeErrors(t *testing.T) {
 		{"no client", with("client_id", "")},
 		{"unregistered redirect URI", with("redirect_uri", "https://evil.example/app/callback")},
 		{"redirect URI on another path", with("redirect_uri", cb.srv.URL+"/app/callback/../x")},
-		{"no redirect URI", with("redirect_uri", "")},
+		{"no redirect URI, two registered", func() url.Values {
+			q := with("redirect_uri", "")
+			q.Set("client_id", twoURIs.ID)
+			return q
+		}()},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			resp := get(tc.q)

@@ -123,6 +123,7 @@ type clientForm struct {
 	lifetime, unit           string
 	redirectURIs             string
 	refreshLifetime, refUnit string
+	requirePKCE              bool
 	userID                   string
 	roles                    []string
 	expires                  string
@@ -142,12 +143,20 @@ func readClientForm(c echo.Context) clientForm {
 		redirectURIs:    r.PostFormValue(oauth.FieldRedirectURIs),
 		refreshLifetime: strings.TrimSpace(r.PostFormValue(oauth.FieldRefreshTokenLifetime)),
 		refUnit:         r.PostFormValue(oauth.FieldRefreshTokenLifetime + "_unit"),
+		requirePKCE:     requirePKCEOf(r),
 		userID:          strings.TrimSpace(r.PostFormValue(oauth.FieldUserID)),
 		roles:           r.PostForm[oauth.FieldRoles],
 		expires:         strings.TrimSpace(r.PostFormValue(oauth.FieldExpiresAt)),
 		requestID:       r.PostFormValue(views.FieldRequestID),
 		cont:            r.PostFormValue(views.FieldContinue) != "",
 	}
+}
+
+// requirePKCEOf reads the Require PKCE checkbox. A checkbox posts nothing
+// when off: the marker beside it says that it was shown. Not shown (another
+// purpose's form), it is on, the default.
+func requirePKCEOf(r *http.Request) bool {
+	return r.PostFormValue(views.FieldRequirePKCEShown) == "" || r.PostFormValue(oauth.FieldRequirePKCE) != ""
 }
 
 // parseLifetime parses a number and a unit field; the message says what is
@@ -263,6 +272,7 @@ func defaultClientForm(p store.Purpose, now time.Time) clientForm {
 	f := clientForm{
 		purpose: string(p), access: []string{store.AccessUserProvisioning}, lifetime: value, unit: unit,
 		expires: exp.Format(time.DateOnly), requestID: newToken(), grant: string(rule.Grants[0]),
+		requirePKCE: true,
 	}
 	for _, r := range oauth.PurposeRules() {
 		if r.Has(oauth.FieldRefreshTokenLifetime) {
@@ -290,6 +300,7 @@ func (s *Server) clientFormView(f clientForm, editing *store.Client, catalog []s
 		RedirectURIs:      f.redirectURIs,
 		RefreshLifetime:   f.refreshLifetime, RefreshLifetimeUnit: f.refUnit,
 		RefreshUnits:  unitOptions(f.refUnit),
+		RequirePKCE:   f.requirePKCE,
 		UserID:        f.userID,
 		UserIDPattern: oauth.UserIDPattern,
 		ExpiresAt:     f.expires,
@@ -400,7 +411,7 @@ func (s *Server) createClient(c echo.Context) error {
 		Name: f.name, Purpose: purpose, Access: f.access,
 		Grant: store.Grant(f.grant), TokenLifetime: p.lifetime, RequestID: f.requestID,
 		RedirectURIs: splitLines(f.redirectURIs), RefreshTokenLifetime: p.refresh,
-		UserID: f.userID, Roles: f.roles, ExpiresAt: p.expiresAt,
+		RequirePKCE: new(f.requirePKCE), UserID: f.userID, Roles: f.roles, ExpiresAt: p.expiresAt,
 	}
 	if len(p.errs) > 0 {
 		// Check the other fields too, with defaults in place of the broken ones.
@@ -495,7 +506,8 @@ func (s *Server) editClient(c echo.Context) error {
 // technical user). An expired client gets the default new Expiry Date.
 func (s *Server) storedClientForm(c echo.Context, cl store.Client) (clientForm, error) {
 	value, unit := lifetimeFields(cl.TokenLifetime)
-	f := clientForm{name: cl.Name, purpose: string(cl.Purpose), grant: string(cl.Grant), access: cl.Access, lifetime: value, unit: unit}
+	f := clientForm{name: cl.Name, purpose: string(cl.Purpose), grant: string(cl.Grant), access: cl.Access, lifetime: value, unit: unit,
+		requirePKCE: cl.RequirePKCE}
 	rule, _ := oauth.LookupPurpose(cl.Purpose)
 	if rule.Has(oauth.FieldRedirectURIs) {
 		f.redirectURIs = strings.Join(cl.RedirectURIs, "\n")
@@ -538,7 +550,7 @@ func (s *Server) updateClient(c echo.Context) error {
 	updated, secret, err := s.svc.UpdateClient(c.Request().Context(), s.actor(c), cl.ID, oauth.ClientUpdate{
 		Name: f.name, Access: f.access, TokenLifetime: p.lifetime,
 		RedirectURIs: splitLines(f.redirectURIs), RefreshTokenLifetime: p.refresh,
-		Roles: f.roles, ExpiresAt: p.expiresAt,
+		RequirePKCE: new(f.requirePKCE), Roles: f.roles, ExpiresAt: p.expiresAt,
 	})
 	if ve := oauth.AsValidationError(err); ve != nil {
 		return s.renderClientDialog(c, http.StatusUnprocessableEntity, f, &cl, ve.Fields, "")

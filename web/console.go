@@ -7,7 +7,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -17,10 +16,11 @@ import (
 
 // Console paths; those the views link to are written in package views.
 const (
-	pathLogin          = views.PathLogin
-	pathLogout         = views.PathLogout
-	pathAppIntegration = views.PathAppIntegration
-	pathClients        = pathAppIntegration + "/clients"
+	pathLogin            = views.PathLogin
+	pathLogout           = views.PathLogout
+	pathLogoutEverywhere = views.PathLogoutEverywhere
+	pathAppIntegration   = views.PathAppIntegration
+	pathClients          = pathAppIntegration + "/clients"
 )
 
 func (s *Server) registerConsoleRoutes(e *echo.Echo) {
@@ -32,6 +32,7 @@ func (s *Server) registerConsoleRoutes(e *echo.Echo) {
 	e.GET(pathLogin, s.loginPage)
 	e.POST(pathLogin, s.login, form...)
 	e.POST(pathLogout, s.logout, form...)
+	e.POST(pathLogoutEverywhere, s.logoutEverywhere, form...)
 
 	e.GET(pathAppIntegration, s.appIntegration, admin...)
 	e.GET(pathUsers, s.usersPage, admin...)
@@ -44,19 +45,56 @@ func (s *Server) registerConsoleRoutes(e *echo.Echo) {
 	e.POST(pathClients+"/:id/delete", s.deleteClient, admin...)
 	s.registerSecretRoutes(e, admin)
 	s.registerIdPRoutes(e, admin)
+	s.registerSSORoutes(e, admin)
 }
 
+// loginPage is the sign-in page. With single sign-on on it sends the
+// browser to the identity provider, unless the browser just signed out
+// (then it offers to sign in again: the IdP would sign it straight back in)
+// or asks for the emergency password form (?method=password).
 func (s *Server) loginPage(c echo.Context) error {
 	next := safeNext(c.QueryParam(views.FieldNext))
 	if u, err := s.currentUser(c); err == nil && oauth.IsAdministrator(u) {
 		return c.Redirect(http.StatusSeeOther, next)
 	}
-	token, err := s.csrfToken(c)
+	page, err := s.loginView(c, next, c.QueryParam(views.FieldMethod) == "password")
 	if err != nil {
 		return err
 	}
-	s.allowAuthorizeRedirect(c, next)
-	return render(c, http.StatusOK, views.LoginPageView(views.LoginPage{CSRF: token, Next: next}))
+	switch c.QueryParam(views.FieldSignedOut) {
+	case "1":
+		page.Notice = "You have signed out."
+	case "everywhere":
+		page.Notice = "You have signed out everywhere: every session of yours has ended, in every browser."
+	}
+	if page.SSOName != "" && !page.BreakGlass && page.Notice == "" {
+		return s.startSSO(c, next)
+	}
+	return render(c, http.StatusOK, views.LoginPageView(page))
+}
+
+// loginView is the sign-in page for next: the password form while single
+// sign-on is off, else the way to the identity provider, with the emergency
+// password form when breakGlass.
+func (s *Server) loginView(c echo.Context, next string, breakGlass bool) (views.LoginPage, error) {
+	token, err := s.csrfToken(c)
+	if err != nil {
+		return views.LoginPage{}, err
+	}
+	page := views.LoginPage{CSRF: token, Next: next}
+	cfg, err := s.svc.SSO(c.Request().Context())
+	if err != nil {
+		return page, err
+	}
+	if cfg.Enabled {
+		page.SSOName = s.idpName(c.Request().Context(), cfg.IdPID)
+		page.SSOURL = pathLogin + "?" + views.FieldNext + "=" + url.QueryEscape(next)
+		page.BreakGlass = breakGlass
+	}
+	if !cfg.Enabled || breakGlass {
+		s.allowAuthorizeRedirect(c, next)
+	}
+	return page, nil
 }
 
 func (s *Server) login(c echo.Context) error {
@@ -64,6 +102,16 @@ func (s *Server) login(c echo.Context) error {
 	userName := strings.TrimSpace(c.FormValue(views.FieldUserName))
 	next := safeNext(c.FormValue(views.FieldNext))
 	ip := c.RealIP()
+	cfg, err := s.svc.SSO(ctx)
+	if err != nil {
+		return err
+	}
+	// With single sign-on on, passwords work only on the emergency form.
+	breakGlass := cfg.Enabled
+	if breakGlass && c.FormValue(views.FieldMethod) != "password" {
+		return s.renderLogin(c, http.StatusForbidden, userName, next,
+			"Users sign in through the identity provider. The password form is at "+pathLogin+"?"+views.FieldMethod+"=password, for emergencies.")
+	}
 	if wait, blocked := s.limits.loginBlocked(userName, ip); blocked {
 		s.metrics.logins.WithLabelValues("rate_limited").Inc()
 		secs := int(wait.Seconds()) + 1
@@ -82,39 +130,55 @@ func (s *Server) login(c echo.Context) error {
 		return err
 	}
 	s.metrics.logins.WithLabelValues("success").Inc()
-	sess := s.session(c)
-	sess.Values[keyUserID] = u.ID
-	sess.Values[keyAuthAt] = time.Now().Unix() // wall clock: see currentUser
-	sess.Values[keyCSRF] = newToken()          // a new token for the signed-in session
-	if err := s.saveSession(c); err != nil {
+	if err := s.signIn(c, u, oauth.SignInPassword); err != nil {
 		return err
 	}
-	s.svc.Audit(ctx, u.UserName, "user.signed_in", u.UserName, "remote="+ip)
+	if breakGlass {
+		s.svc.Audit(ctx, u.UserName, "user.break_glass_sign_in", u.UserName,
+			"method=password (emergency sign-in while single sign-on is on) remote="+ip)
+	} else {
+		s.svc.Audit(ctx, u.UserName, "user.signed_in", u.UserName, "method=password remote="+ip)
+	}
 	return c.Redirect(http.StatusSeeOther, next)
 }
 
 func (s *Server) renderLogin(c echo.Context, status int, userName, next, msg string) error {
-	token, err := s.csrfToken(c)
+	page, err := s.loginView(c, next, c.FormValue(views.FieldMethod) == "password")
 	if err != nil {
 		return err
 	}
-	s.allowAuthorizeRedirect(c, next)
-	return render(c, status, views.LoginPageView(views.LoginPage{CSRF: token, Next: next, UserName: userName, Error: msg}))
+	page.UserName, page.Error = userName, msg
+	return render(c, status, views.LoginPageView(page))
 }
 
+// logout is Sign out: the session ends at once, on every instance.
 func (s *Server) logout(c echo.Context) error {
-	sess := s.session(c)
 	if u, err := s.currentUser(c); err == nil {
 		s.svc.Audit(c.Request().Context(), u.UserName, "user.signed_out", u.UserName, "")
 	}
-	for k := range sess.Values {
-		delete(sess.Values, k)
-	}
-	sess.Options.MaxAge = -1
-	if err := s.saveSession(c); err != nil {
+	if err := s.signOut(c); err != nil {
 		return err
 	}
-	return c.Redirect(http.StatusSeeOther, pathLogin)
+	return c.Redirect(http.StatusSeeOther, pathLogin+"?"+views.FieldSignedOut+"=1")
+}
+
+// logoutEverywhere is Sign out everywhere: every session of the user ends,
+// in every browser and on every instance.
+func (s *Server) logoutEverywhere(c echo.Context) error {
+	u, err := s.currentUser(c)
+	if errors.Is(err, errSignedOut) {
+		return c.Redirect(http.StatusSeeOther, pathLogin)
+	}
+	if err != nil {
+		return err
+	}
+	if _, err := s.svc.EndUserSessions(c.Request().Context(), u.UserName, u, "signed out everywhere"); err != nil {
+		return err
+	}
+	if err := s.signOut(c); err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, pathLogin+"?"+views.FieldSignedOut+"=everywhere")
 }
 
 // safeNext returns next when it is a path on this server, else the App

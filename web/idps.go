@@ -56,6 +56,7 @@ func (s *Server) idpSection(ctx context.Context) (views.IdPSection, error) {
 	for _, p := range idps {
 		row := views.IdPRow{
 			ID: p.ID, Name: p.Name, ProviderName: p.ProviderName, EntityID: p.EntityID,
+			SSOURL: p.SSOURL, SSOBinding: views.BindingLabel(p.SSOBinding),
 			EditURL: pathIdPs + "/" + p.ID + "/edit", DeleteURL: pathIdPs + "/" + p.ID + "/delete",
 		}
 		for _, der := range p.Certificates {
@@ -92,7 +93,7 @@ func idpFormView(f oauth.IdPInput, editing *store.IdentityProvider, errs map[str
 	v := &views.IdPForm{
 		Title: "Add a Trusted Identity Provider", Action: pathIdPs, Submit: "Add", ImportAction: pathIdPImport,
 		Name: f.Name, ProviderName: f.ProviderName, EntityID: f.EntityID, Certificates: string(f.Certificates),
-		Errors: errs,
+		SSOURL: f.SSOURL, SSOBinding: f.SSOBinding, Errors: errs,
 	}
 	if editing != nil {
 		v.Title, v.Submit, v.Editing = "Edit Trusted Identity Provider", "Save", true
@@ -109,6 +110,8 @@ func readIdPForm(c echo.Context) oauth.IdPInput {
 		ProviderName: r.PostFormValue(oauth.FieldProviderName),
 		EntityID:     r.PostFormValue(oauth.FieldEntityID),
 		Certificates: []byte(r.PostFormValue(oauth.FieldCertificates)),
+		SSOURL:       r.PostFormValue(oauth.FieldSSOURL),
+		SSOBinding:   r.PostFormValue(oauth.FieldSSOBinding),
 	}
 }
 
@@ -150,7 +153,7 @@ func (s *Server) editIdP(c echo.Context) error {
 		return err
 	}
 	in := oauth.IdPInput{Name: p.Name, ProviderName: p.ProviderName, EntityID: p.EntityID,
-		Certificates: []byte(oauth.EncodeCertificatesPEM(p.Certificates))}
+		Certificates: []byte(oauth.EncodeCertificatesPEM(p.Certificates)), SSOURL: p.SSOURL, SSOBinding: p.SSOBinding}
 	return s.renderIdPPage(c, http.StatusOK, "Edit Trusted Identity Provider", func(sec *views.IdPSection) {
 		sec.Form = idpFormView(in, &p, nil)
 	})
@@ -205,7 +208,8 @@ func (s *Server) importIdPMetadata(c echo.Context) error {
 		in := oauth.IdPInput{}
 		if editing != nil {
 			in = oauth.IdPInput{Name: editing.Name, ProviderName: editing.ProviderName, EntityID: editing.EntityID,
-				Certificates: []byte(oauth.EncodeCertificatesPEM(editing.Certificates))}
+				Certificates: []byte(oauth.EncodeCertificatesPEM(editing.Certificates)),
+				SSOURL:       editing.SSOURL, SSOBinding: editing.SSOBinding}
 		}
 		return s.renderIdPPage(c, http.StatusUnprocessableEntity, title, func(sec *views.IdPSection) {
 			sec.Form = idpFormView(in, editing, map[string]string{oauth.FieldMetadata: problem})
@@ -215,11 +219,16 @@ func (s *Server) importIdPMetadata(c echo.Context) error {
 		})
 	}
 	in := oauth.IdPInput{Name: md.Name, ProviderName: md.ProviderName, EntityID: md.EntityID,
-		Certificates: []byte(oauth.EncodeCertificatesPEM(md.Certificates))}
+		Certificates: []byte(oauth.EncodeCertificatesPEM(md.Certificates)), SSOURL: md.SSOURL, SSOBinding: md.SSOBinding}
 	if editing != nil {
 		in.Name, in.ProviderName = editing.Name, editing.ProviderName
 	}
 	note := fmt.Sprintf("Read from the metadata of %s: %d signing certificate(s).", md.EntityID, len(md.Certificates))
+	if md.SSOURL == "" {
+		note += " It names no Single Sign-On Service: it can serve the SAML2.0 Bearer grant, but users cannot sign in through it."
+	} else {
+		note += fmt.Sprintf(" Users can sign in through its Single Sign-On Service (%s).", views.BindingLabel(md.SSOBinding))
+	}
 	if md.Expired > 0 {
 		note += fmt.Sprintf(" %d expired certificate(s) were left out.", md.Expired)
 	}
@@ -284,7 +293,11 @@ func (s *Server) deleteIdP(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := s.svc.DeleteIdentityProvider(c.Request().Context(), s.actor(c), p.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
+	err = s.svc.DeleteIdentityProvider(c.Request().Context(), s.actor(c), p.ID)
+	if errors.Is(err, oauth.ErrIdPInUse) {
+		return echo.NewHTTPError(http.StatusConflict, fmt.Sprintf("Users sign in through “%s”: it cannot be deleted. Switch sign-in to Password or to another identity provider on the Security tab first.", p.Name))
+	}
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return err
 	}
 	if err := s.flash(c, fmt.Sprintf("Trusted identity provider “%s” deleted. Assertions it signs are refused from now on.", p.Name)); err != nil {

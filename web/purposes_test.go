@@ -119,6 +119,35 @@ func TestAddInteractiveClientInConsole(t *testing.T) {
 	if got := doc.Find(`textarea[name="redirect_uris"]`).Text(); got != "https://app.example.com/**\nhttp://localhost:8080/" {
 		t.Errorf("edit redirect URIs = %q", got)
 	}
+	if !clients[0].RequirePKCE || doc.Find(`input[name="require_pkce"][checked]`).Length() != 1 {
+		t.Error("Require PKCE is not on by default")
+	}
+	if hint := doc.Find(`#hint-require_pkce`).Text(); !strings.Contains(hint, "only for tools that cannot send PKCE") {
+		t.Errorf("Require PKCE hint = %q", hint)
+	}
+
+	// Turned off (the box posts nothing, its marker says it was shown) and on again.
+	edit := url.Values{"_csrf": {csrf(t, doc)}, "name": {"Web app"}, "token_lifetime": {"1"}, "token_lifetime_unit": {"hours"},
+		"redirect_uris": {"http://localhost:8080"}, "refresh_token_lifetime": {"7"}, "refresh_token_lifetime_unit": {"days"},
+		"require_pkce_shown": {"1"}}
+	if resp, _ := b.post("/admin/app-integration/clients/"+clients[0].ID, edit); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("edit: %d", resp.StatusCode)
+	}
+	if c := ts.clients(t)[0]; c.RequirePKCE {
+		t.Error("Require PKCE still on after unchecking it")
+	}
+	_, doc = b.get("/admin/app-integration/clients/" + clients[0].ID + "/edit")
+	if doc.Find(`input[name="require_pkce"]`).Length() != 1 || doc.Find(`input[name="require_pkce"][checked]`).Length() != 0 {
+		t.Error("the edit dialog does not show Require PKCE off")
+	}
+	edit.Set("require_pkce", "on")
+	edit.Set("_csrf", csrf(t, doc))
+	if resp, _ := b.post("/admin/app-integration/clients/"+clients[0].ID, edit); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("edit: %d", resp.StatusCode)
+	}
+	if c := ts.clients(t)[0]; !c.RequirePKCE {
+		t.Error("Require PKCE off after checking it")
+	}
 }
 
 // TestPurposeContinueWithoutJavaScript: the "Continue" button re-renders the

@@ -299,3 +299,19 @@ func TestSAML2BearerNeedsASAMLClient(t *testing.T) {
 }
 
 func certBase64(p *samltest.IdP) string { return base64.StdEncoding.EncodeToString(p.Cert.Raw) }
+
+// TestSAML2BearerInclusiveCanonicalization: the grant accepts assertions signed
+// with inclusive canonicalization (1.0 and 1.1), as some IdPs sign them, and
+// still refuses the "with comments" variants.
+func TestSAML2BearerInclusiveCanonicalization(t *testing.T) {
+	s := newSAMLSetup(t)
+	for _, c14n := range []dsig.Canonicalizer{dsig.MakeC14N10RecCanonicalizer(), dsig.MakeC14N11Canonicalizer()} {
+		if code, body := s.exchange(t, s.mint(t, samltest.Options{NameID: "alice", Canonicalizer: c14n})); code != http.StatusOK {
+			t.Errorf("%s: %d %v", c14n.Algorithm(), code, body)
+		}
+	}
+	code, body := s.exchange(t, s.mint(t, samltest.Options{NameID: "alice", Canonicalizer: dsig.MakeC14N11WithCommentsCanonicalizer()}))
+	if code != http.StatusBadRequest || !strings.Contains(body["error_description"].(string), "canonicalization") {
+		t.Errorf("with comments: %d %v", code, body)
+	}
+}

@@ -62,6 +62,7 @@ type Server struct {
 	log      *slog.Logger
 	echo     *echo.Echo
 	sessions *sessions.CookieStore
+	csrfKey  []byte // HMAC key of the CSRF tokens
 	origin   string // scheme://host of BaseURL, for the Origin check of console POSTs
 	secure   bool
 	proxies  []*net.IPNet
@@ -98,6 +99,17 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if len(keys) != 64 {
 		return nil, errors.New("web: session keys: stored value has the wrong length")
 	}
+	csrfKey, err := cfg.Store.Secret(ctx, "csrf-key", func() ([]byte, error) {
+		k := make([]byte, 32)
+		_, err := rand.Read(k)
+		return k, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("web: CSRF key: %w", err)
+	}
+	if len(csrfKey) != 32 {
+		return nil, errors.New("web: CSRF key: stored value has the wrong length")
+	}
 	s := &Server{
 		svc:     cfg.Service,
 		store:   cfg.Store,
@@ -105,13 +117,14 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		origin:  u.Scheme + "://" + u.Host,
 		secure:  u.Scheme == "https",
 		proxies: cfg.TrustedProxies,
+		csrfKey: csrfKey,
 		metrics: newMetrics(),
 		limits:  newLimiters(cfg.Service.Now),
 	}
 	s.sessions = sessions.NewCookieStore(keys[:32], keys[32:])
 	s.sessions.Options = &sessions.Options{
 		Path:     "/",
-		MaxAge:   int(sessionLifetime.Seconds()),
+		MaxAge:   int(oauth.SessionLifetime.Seconds()),
 		HttpOnly: true,
 		Secure:   s.secure,
 		SameSite: http.SameSiteLaxMode,

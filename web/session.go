@@ -1,14 +1,15 @@
 package web
 
 import (
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
 	"errors"
 	"net/http"
 	"net/url"
 	"strings"
-	"time"
 
 	"github.com/gorilla/sessions"
 	"github.com/labstack/echo/v4"
@@ -18,49 +19,77 @@ import (
 	"github.com/appintegration/appintegration/views"
 )
 
+// The console's cookie is a gorilla/sessions cookie, signed and encrypted,
+// that holds one value: a random session ID (docs/contract.md, "Sign-in").
+// Every browser gets one on its first page; it names a session in the store
+// only after sign-in, which starts a new one. The store keeps the ID's hash,
+// the user and the session's end; the CSRF token is an HMAC of the ID.
 const (
-	sessionName     = "appint_session"
-	sessionLifetime = 8 * time.Hour
-
-	keyUserID = "uid"
-	keyAuthAt = "auth_at"
-	keyCSRF   = "csrf"
+	sessionName  = "appint_session"
+	keySessionID = "sid"
 )
 
 // Context keys set by the console middleware.
 const (
-	ctxSession = "session"
+	ctxCookie  = "cookie"
 	ctxUser    = "user"
+	ctxSession = "session"
 )
 
-// session returns the request's console session, a new one when the cookie is
-// missing or was not made by us (gorilla returns a fresh session with the error).
-func (s *Server) session(c echo.Context) *sessions.Session {
-	if sess, ok := c.Get(ctxSession).(*sessions.Session); ok {
+// cookie returns the request's session cookie, a new one when it is missing
+// or was not made by us (gorilla returns a fresh session with the error).
+func (s *Server) cookie(c echo.Context) *sessions.Session {
+	if sess, ok := c.Get(ctxCookie).(*sessions.Session); ok {
 		return sess
 	}
 	sess, _ := s.sessions.Get(c.Request(), sessionName)
-	c.Set(ctxSession, sess)
+	c.Set(ctxCookie, sess)
 	return sess
 }
 
-func (s *Server) saveSession(c echo.Context) error {
-	return s.session(c).Save(c.Request(), c.Response())
+// cookieSessionID returns the session ID the cookie holds, "" when none.
+func (s *Server) cookieSessionID(c echo.Context) string {
+	id, _ := s.cookie(c).Values[keySessionID].(string)
+	return id
 }
 
-// csrfToken returns the session's CSRF token, creating it (and saving the session)
-// on first use. The token is bound to the session: a form from another session,
-// or from before sign-in, is refused.
-func (s *Server) csrfToken(c echo.Context) (string, error) {
-	sess := s.session(c)
-	if t, ok := sess.Values[keyCSRF].(string); ok && t != "" {
-		return t, nil
+// setCookieSessionID makes the cookie hold id (and nothing else) and sends it.
+func (s *Server) setCookieSessionID(c echo.Context, id string) error {
+	sess := s.cookie(c)
+	for k := range sess.Values {
+		delete(sess.Values, k)
 	}
-	sess.Values[keyCSRF] = newToken()
-	if err := s.saveSession(c); err != nil {
+	sess.Values[keySessionID] = id
+	sess.Options.MaxAge = int(oauth.SessionLifetime.Seconds())
+	return sess.Save(c.Request(), c.Response())
+}
+
+// browserSessionID returns the browser's session ID, giving it one (and
+// sending the cookie) when it has none.
+func (s *Server) browserSessionID(c echo.Context) (string, error) {
+	if id := s.cookieSessionID(c); id != "" {
+		return id, nil
+	}
+	id := oauth.NewSessionID()
+	return id, s.setCookieSessionID(c, id)
+}
+
+// csrfToken returns the CSRF token of the browser's session: an HMAC of its
+// session ID, so that it changes at every sign-in and a form from another
+// session, or from before sign-in, is refused. It gives the browser a
+// session ID when it has none.
+func (s *Server) csrfToken(c echo.Context) (string, error) {
+	id, err := s.browserSessionID(c)
+	if err != nil {
 		return "", err
 	}
-	return sess.Values[keyCSRF].(string), nil
+	return s.csrfFor(id), nil
+}
+
+func (s *Server) csrfFor(sessionID string) string {
+	m := hmac.New(sha256.New, s.csrfKey)
+	m.Write([]byte("csrf\x00" + sessionID))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
 }
 
 func newToken() string {
@@ -74,7 +103,7 @@ var errCSRF = echo.NewHTTPError(http.StatusForbidden, "The form has expired or d
 
 // checkCSRF guards every state-changing console request: the Origin, when the
 // browser sends one, must be ours, and the form field _csrf (or the
-// X-CSRF-Token header) must equal the session's token.
+// X-CSRF-Token header) must be the session's token.
 func (s *Server) checkCSRF(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		r := c.Request()
@@ -85,12 +114,12 @@ func (s *Server) checkCSRF(next echo.HandlerFunc) echo.HandlerFunc {
 		if o := r.Header.Get("Origin"); o != "" && o != "null" && !strings.EqualFold(o, s.origin) {
 			return errCSRF
 		}
-		want, _ := s.session(c).Values[keyCSRF].(string)
+		id := s.cookieSessionID(c)
 		got := r.PostFormValue(views.FieldCSRF)
 		if got == "" {
 			got = r.Header.Get("X-CSRF-Token")
 		}
-		if want == "" || subtle.ConstantTimeCompare([]byte(want), []byte(got)) != 1 {
+		if id == "" || subtle.ConstantTimeCompare([]byte(s.csrfFor(id)), []byte(got)) != 1 {
 			return errCSRF
 		}
 		return next(c)
@@ -115,7 +144,6 @@ func (s *Server) requireAdmin(next echo.HandlerFunc) echo.HandlerFunc {
 		if !oauth.IsAdministrator(u) {
 			return echo.NewHTTPError(http.StatusForbidden, "System › Administration is only for users with the DW Administrator role. Ask an administrator to assign it to you.")
 		}
-		c.Set(ctxUser, u)
 		return next(c)
 	}
 }
@@ -123,28 +151,46 @@ func (s *Server) requireAdmin(next echo.HandlerFunc) echo.HandlerFunc {
 var errSignedOut = errors.New("web: not signed in")
 
 // currentUser returns the signed-in user, errSignedOut when there is none (no
-// session, session too old, user gone or deactivated), or a store error.
+// session, session ended or past its 8 hours, user gone or deactivated), or
+// a store error. Every request asks the store, so that a session ended on
+// one instance is ended on every instance at once.
 func (s *Server) currentUser(c echo.Context) (store.User, error) {
 	if u, ok := c.Get(ctxUser).(store.User); ok {
 		return u, nil
 	}
-	sess := s.session(c)
-	id, _ := sess.Values[keyUserID].(string)
-	at, _ := sess.Values[keyAuthAt].(int64)
-	// The session's age is real elapsed time, like the cookie's Max-Age the
-	// browser counts, not the Service's clock (which judges tokens, clients
-	// and rate limits, and which tests move by months).
-	if id == "" || time.Since(time.Unix(at, 0)) > sessionLifetime {
-		return store.User{}, errSignedOut
-	}
-	u, err := s.store.GetUser(c.Request().Context(), id)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && !u.Active) {
+	sess, u, err := s.svc.SessionUser(c.Request().Context(), s.cookieSessionID(c))
+	if errors.Is(err, oauth.ErrNoSession) {
 		return store.User{}, errSignedOut
 	}
 	if err != nil {
 		return store.User{}, err
 	}
+	c.Set(ctxUser, u)
+	c.Set(ctxSession, sess)
 	return u, nil
+}
+
+// signIn starts a session for u and puts its new ID in the cookie.
+func (s *Server) signIn(c echo.Context, u store.User, method string) error {
+	id, err := s.svc.StartSession(c.Request().Context(), u, method)
+	if err != nil {
+		return err
+	}
+	c.Set(ctxUser, nil)
+	return s.setCookieSessionID(c, id)
+}
+
+// signOut ends the browser's session and clears its cookie.
+func (s *Server) signOut(c echo.Context) error {
+	if err := s.svc.EndSession(c.Request().Context(), s.cookieSessionID(c)); err != nil {
+		return err
+	}
+	sess := s.cookie(c)
+	for k := range sess.Values {
+		delete(sess.Values, k)
+	}
+	sess.Options.MaxAge = -1
+	return sess.Save(c.Request(), c.Response())
 }
 
 // shell returns the view model every signed-in page shares, and consumes the
@@ -158,18 +204,19 @@ func (s *Server) shell(c echo.Context, title string) (views.Shell, error) {
 	if u, ok := c.Get(ctxUser).(store.User); ok {
 		sh.UserName = u.UserName
 	}
-	sess := s.session(c)
-	if flashes := sess.Flashes(); len(flashes) > 0 {
-		sh.Flash, _ = flashes[0].(string)
-		if err := s.saveSession(c); err != nil {
+	if sess, ok := c.Get(ctxSession).(store.Session); ok && sess.Flash != "" {
+		if sh.Flash, err = s.svc.TakeSessionFlash(c.Request().Context(), s.cookieSessionID(c)); err != nil {
 			return views.Shell{}, err
 		}
 	}
 	return sh, nil
 }
 
-// flash stores a one-time message shown on the next page.
+// flash keeps a one-time message for the next page of the session.
 func (s *Server) flash(c echo.Context, msg string) error {
-	s.session(c).AddFlash(msg)
-	return s.saveSession(c)
+	err := s.svc.SetSessionFlash(c.Request().Context(), s.cookieSessionID(c), msg)
+	if errors.Is(err, oauth.ErrNoSession) {
+		return nil // signed out meanwhile: the message has no page to show on
+	}
+	return err
 }

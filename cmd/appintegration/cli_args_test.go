@@ -36,7 +36,7 @@ func TestCLIFlagsAroundClientID(t *testing.T) {
 	if !errors.As(err, &ee) || ee.ExitCode() != 2 {
 		t.Errorf("delete with two IDs: %v, want exit status 2", err)
 	}
-	for _, group := range []string{"clients", "idps", "saml", "keys"} {
+	for _, group := range []string{"clients", "idps", "saml", "sso", "keys"} {
 		out, err := runCLI(t, group, "--help")
 		if err != nil || !strings.Contains(out, "Usage") {
 			t.Errorf("%s --help: %v, output %q", group, err, out)

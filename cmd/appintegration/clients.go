@@ -32,7 +32,8 @@ type clientJSON struct {
 	Purpose               string   `json:"purpose"`
 	TokenLifetime         int64    `json:"access_token_lifetime"`
 	RefreshTokenLifetime  int64    `json:"refresh_token_lifetime,omitempty"`
-	UserID                string   `json:"user_id,omitempty"` // a Technical User's User ID
+	RequirePKCE           *bool    `json:"require_pkce,omitempty"` // Interactive Usage
+	UserID                string   `json:"user_id,omitempty"`      // a Technical User's User ID
 	Roles                 []string `json:"roles,omitempty"`
 	Expired               bool     `json:"expired,omitempty"`
 	// Secrets says when each secret was made, expires and was last used.
@@ -85,6 +86,9 @@ func toClientJSON(v clientView, secret string, now time.Time) clientJSON {
 	}
 	if rule.Has(oauth.FieldRefreshTokenLifetime) {
 		out.RefreshTokenLifetime = int64(c.RefreshTokenLifetime / time.Second)
+	}
+	if rule.Has(oauth.FieldRequirePKCE) {
+		out.RequirePKCE = new(c.RequirePKCE)
 	}
 	if rule.OwnUser {
 		out.UserID, out.Roles = v.user.UserName, v.user.Roles
@@ -154,6 +158,7 @@ var flagNames = map[string]string{
 	oauth.FieldRedirectURIs: "--redirect-uri", oauth.FieldRefreshTokenLifetime: "--refresh-token-lifetime",
 	oauth.FieldUserID: "--user-id", oauth.FieldRoles: "--roles", oauth.FieldExpiresAt: "--expires",
 	oauth.FieldOldSecretExpires: "--old-secret-expires",
+	oauth.FieldRequirePKCE:      "--require-pkce",
 }
 
 // validationUsage turns a *ValidationError into one line per flag, with the
@@ -175,6 +180,9 @@ func validationUsage(err error) error {
 	return fmt.Errorf("%w: %s", errUsage, strings.Join(lines, "\n"))
 }
 
+// requirePKCEUsage is the help of --require-pkce.
+const requirePKCEUsage = "interactive-usage: require PKCE (S256) in authorization requests; --require-pkce=false only for tools that cannot send PKCE, such as the SAP Datasphere CLI (a code_challenge sent is checked either way)"
+
 func clientsCreate(ctx context.Context, args []string, stdout, stderr io.Writer, env getenv) error {
 	var cfg Config
 	fs := newFlagSet("clients create", "clients create --name NAME [--purpose api-access|interactive-usage|technical-user] [flags]", stderr)
@@ -187,6 +195,7 @@ func clientsCreate(ctx context.Context, args []string, stdout, stderr io.Writer,
 	var redirectURIs stringList
 	fs.Var(&redirectURIs, "redirect-uri", "interactive-usage: a redirect URI (repeat for more); a path ending in /** is a wildcard")
 	refresh := fs.String("refresh-token-lifetime", "", "interactive-usage: refresh token lifetime, 60s to 4320h (default 720h)")
+	requirePKCE := fs.Bool("require-pkce", true, requirePKCEUsage)
 	userID := fs.String("user-id", "", "technical-user: User ID of its user, ^[A-Z0-9_]{1,20}$, unique")
 	roles := fs.String("roles", "", `technical-user: comma-separated roles, e.g. "DW Administrator,DW Integrator"`)
 	expires := fs.String("expires", "", "technical-user: expiry date (2027-03-01) or duration from now (2160h); 7 days to 20 years (default 3 months)")
@@ -200,7 +209,7 @@ func clientsCreate(ctx context.Context, args []string, stdout, stderr io.Writer,
 	in := oauth.ClientInput{
 		Name: *name, Purpose: parsePurpose(*purpose), Access: splitList(*access),
 		Grant: store.Grant(strings.TrimSpace(*grant)), RedirectURIs: redirectURIs,
-		UserID: *userID, Roles: splitList(*roles),
+		RequirePKCE: requirePKCE, UserID: *userID, Roles: splitList(*roles),
 	}
 	if rule, ok := oauth.LookupPurpose(in.Purpose); ok && in.Grant == "" {
 		in.Grant = rule.Grants[0] // the default grant
@@ -319,7 +328,7 @@ func clientsList(ctx context.Context, args []string, stdout, stderr io.Writer, e
 
 func clientsUpdate(ctx context.Context, args []string, stdout, stderr io.Writer, env getenv) error {
 	var cfg Config
-	fs := newFlagSet("clients update", "clients update CLIENT_ID [--name NAME] [--access LIST] [--token-lifetime D] [--redirect-uri URI ...] [--refresh-token-lifetime D] [--roles LIST] [--expires DATE|D]", stderr)
+	fs := newFlagSet("clients update", "clients update CLIENT_ID [--name NAME] [--access LIST] [--token-lifetime D] [--redirect-uri URI ...] [--refresh-token-lifetime D] [--require-pkce=false] [--roles LIST] [--expires DATE|D]", stderr)
 	commonFlags(fs, &cfg, env)
 	name := fs.String("name", "", "new name")
 	access := fs.String("access", "", "api-access: new comma-separated access: user_provisioning, content_network")
@@ -327,6 +336,7 @@ func clientsUpdate(ctx context.Context, args []string, stdout, stderr io.Writer,
 	var redirectURIs stringList
 	fs.Var(&redirectURIs, "redirect-uri", "interactive-usage: the new redirect URIs (repeat; replaces all)")
 	refresh := fs.String("refresh-token-lifetime", "", "interactive-usage: new refresh token lifetime")
+	requirePKCE := fs.Bool("require-pkce", true, requirePKCEUsage)
 	roles := fs.String("roles", "", "technical-user: the new comma-separated roles")
 	expires := fs.String("expires", "", "technical-user: new expiry date or duration from now; extending an expired client prints its new secret once")
 	asJSON := fs.Bool("json", false, "print the client as JSON")
@@ -369,6 +379,9 @@ func clientsUpdate(ctx context.Context, args []string, stdout, stderr io.Writer,
 	}
 	if set["roles"] {
 		in.Roles = splitList(*roles)
+	}
+	if set["require-pkce"] {
+		in.RequirePKCE = requirePKCE
 	}
 	if set["token-lifetime"] {
 		if in.TokenLifetime, err = parseLifetime(*lifetime); err != nil {

@@ -36,8 +36,26 @@ func TestCLIPurposes(t *testing.T) {
 		t.Fatal(err)
 	}
 	if got, _ := json.Marshal(web["grant_types"]); string(got) != `["authorization_code","refresh_token"]` ||
-		web["refresh_token_lifetime"] != 2592000.0 || len(web["redirect_uris"].([]any)) != 2 {
+		web["refresh_token_lifetime"] != 2592000.0 || len(web["redirect_uris"].([]any)) != 2 || web["require_pkce"] != true {
 		t.Errorf("interactive JSON: %s", out)
+	}
+	// Require PKCE off for a tool that cannot send it (the SAP Datasphere
+	// CLI), and on again.
+	out, err = runCLI(t, "clients", "create", "--data", data, "--json", "--name", "Datasphere CLI", "--purpose", "interactive-usage",
+		"--redirect-uri", "http://localhost:8080", "--require-pkce=false")
+	if err != nil {
+		t.Fatalf("create with --require-pkce=false: %v", err)
+	}
+	var cli map[string]any
+	if err := json.Unmarshal([]byte(out), &cli); err != nil || cli["require_pkce"] != false {
+		t.Fatalf("--require-pkce=false: %s", out)
+	}
+	out, err = runCLI(t, "clients", "update", cli["client_id"].(string), "--data", data, "--json", "--require-pkce=true")
+	if err != nil {
+		t.Fatalf("update --require-pkce=true: %v", err)
+	}
+	if err := json.Unmarshal([]byte(out), &cli); err != nil || cli["require_pkce"] != true {
+		t.Fatalf("update --require-pkce=true: %v %s", err, out)
 	}
 
 	out, err = runCLI(t, "clients", "create", "--data", data, "--json", "--name", "ETL", "--purpose", "technical-user",

@@ -11,6 +11,8 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/crewjam/saml"
+
 	"github.com/appintegration/appintegration/oauth"
 	"github.com/appintegration/appintegration/store"
 )
@@ -22,6 +24,8 @@ type idpJSON struct {
 	ProviderName string     `json:"provider_name"`
 	EntityID     string     `json:"entity_id,omitempty"`
 	Certificates []certJSON `json:"certificates"`
+	SSOURL       string     `json:"sso_url,omitempty"`
+	SSOBinding   string     `json:"sso_binding,omitempty"`
 	CreatedAt    time.Time  `json:"created_at"`
 }
 
@@ -34,7 +38,7 @@ type certJSON struct {
 
 func toIdPJSON(p store.IdentityProvider) idpJSON {
 	out := idpJSON{ID: p.ID, Name: p.Name, ProviderName: p.ProviderName, EntityID: p.EntityID,
-		Certificates: []certJSON{}, CreatedAt: p.CreatedAt.UTC()}
+		Certificates: []certJSON{}, SSOURL: p.SSOURL, SSOBinding: p.SSOBinding, CreatedAt: p.CreatedAt.UTC()}
 	for _, der := range p.Certificates {
 		if info, err := oauth.DescribeCertificate(der); err == nil {
 			out.Certificates = append(out.Certificates, certJSON{Subject: info.Subject, Issuer: info.Issuer,
@@ -75,6 +79,7 @@ func readLimited(stdin io.Reader, path string, max int64) ([]byte, error) {
 var idpFlagNames = map[string]string{
 	oauth.FieldIdPName: "--name", oauth.FieldProviderName: "--provider-name",
 	oauth.FieldEntityID: "--entity-id", oauth.FieldCertificates: "--cert-file",
+	oauth.FieldSSOURL: "--sso-url", oauth.FieldSSOBinding: "--sso-binding",
 }
 
 func idpValidationUsage(err error) error {
@@ -103,7 +108,9 @@ func idpsAdd(ctx context.Context, args []string, stdout, stderr io.Writer, env g
 	entityID := fs.String("entity-id", "", "the IdP's SAML entity ID, when it is not the provider name (default: from the metadata)")
 	var certFiles fileList
 	fs.Var(&certFiles, "cert-file", "signing certificate, PEM or DER; repeat for several during a key rollover")
-	metadataFile := fs.String("metadata-file", "", "the IdP's SAML metadata XML: entity ID and signing certificates")
+	metadataFile := fs.String("metadata-file", "", "the IdP's SAML metadata XML: entity ID, signing certificates and Single Sign-On Service")
+	ssoURL := fs.String("sso-url", "", "the IdP's Single Sign-On URL, where users sign in (default: from the metadata)")
+	ssoBinding := fs.String("sso-binding", "", "the binding of --sso-url: redirect (default) or post")
 	asJSON := fs.Bool("json", false, "print the identity provider as JSON")
 	if err := parseFlags(fs, args, &cfg); err != nil {
 		return err
@@ -120,7 +127,15 @@ func idpsAdd(ctx context.Context, args []string, stdout, stderr io.Writer, env g
 		return err
 	}
 	defer st.Close()
-	in := oauth.IdPInput{Name: *name, ProviderName: *providerName, EntityID: *entityID}
+	in := oauth.IdPInput{Name: *name, ProviderName: *providerName, EntityID: *entityID, SSOURL: *ssoURL}
+	switch strings.ToLower(strings.TrimSpace(*ssoBinding)) {
+	case "", "redirect", "http-redirect":
+		in.SSOBinding = saml.HTTPRedirectBinding
+	case "post", "http-post":
+		in.SSOBinding = saml.HTTPPostBinding
+	default:
+		return fmt.Errorf("%w: --sso-binding: %q is not redirect or post", errUsage, *ssoBinding)
+	}
 	if *metadataFile != "" {
 		data, err := readLimited(os.Stdin, *metadataFile, oauth.MaxMetadataSize)
 		if err != nil {
@@ -140,6 +155,9 @@ func idpsAdd(ctx context.Context, args []string, stdout, stderr io.Writer, env g
 			in.EntityID = md.EntityID
 		}
 		in.Certificates = []byte(oauth.EncodeCertificatesPEM(md.Certificates))
+		if in.SSOURL == "" {
+			in.SSOURL, in.SSOBinding = md.SSOURL, md.SSOBinding
+		}
 		if md.Expired > 0 {
 			fmt.Fprintf(stderr, "note: %d expired signing certificate(s) in the metadata were left out\n", md.Expired)
 		}
@@ -169,6 +187,11 @@ func idpsAdd(ctx context.Context, args []string, stdout, stderr io.Writer, env g
 	}
 	fmt.Fprintf(stdout, "Added trusted identity provider %q (%s), provider name %s, %d signing certificate(s).\n",
 		p.Name, p.ID, p.ProviderName, len(p.Certificates))
+	if p.SSOURL == "" {
+		fmt.Fprintln(stdout, "It has no Single Sign-On URL: it serves the SAML2.0 Bearer grant; users cannot sign in through it.")
+	} else {
+		fmt.Fprintf(stdout, "Users can sign in through it (Single Sign-On URL %s): appintegration sso enable --idp %s …\n", p.SSOURL, p.ProviderName)
+	}
 	return nil
 }
 

@@ -34,6 +34,9 @@ Usage:
   appintegration idps list       list trusted identity providers and their certificates
   appintegration idps delete     delete a trusted identity provider
   appintegration saml check      run every check of the SAML2 bearer grant on an assertion
+  appintegration sso show        print how people sign in, and this service's SAML SP URLs
+  appintegration sso enable      make SAML single sign-on through a trusted IdP the way people sign in
+  appintegration sso disable     make password sign-in the way people sign in again
   appintegration urls             print the OAuth Clients URLs
   appintegration keys rotate      publish a new signing key and retire the old one
   appintegration keys rewrap      re-encrypt the keys in the database under a new master key
@@ -81,7 +84,7 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer, env 
 		sub = rest[0]
 	}
 	if cmd == "-h" || cmd == "--help" || cmd == "help" ||
-		((cmd == "clients" || cmd == "idps" || cmd == "saml" || cmd == "keys") && (sub == "-h" || sub == "--help" || sub == "help")) {
+		((cmd == "clients" || cmd == "idps" || cmd == "saml" || cmd == "sso" || cmd == "keys") && (sub == "-h" || sub == "--help" || sub == "help")) {
 		fmt.Fprint(stdout, usage)
 		return nil
 	}
@@ -124,6 +127,17 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer, env 
 		}
 		fmt.Fprint(stderr, usage)
 		return fmt.Errorf("%w: saml needs: check", errUsage)
+	case "sso":
+		switch sub {
+		case "show":
+			return ssoShow(ctx, rest[1:], stdout, stderr, env)
+		case "enable":
+			return ssoEnable(ctx, rest[1:], stdout, stderr, env)
+		case "disable":
+			return ssoDisable(ctx, rest[1:], stdout, stderr, env)
+		}
+		fmt.Fprint(stderr, usage)
+		return fmt.Errorf("%w: sso needs one of: show, enable, disable", errUsage)
 	case "keys":
 		switch sub {
 		case "rotate":

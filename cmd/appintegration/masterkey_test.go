@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"net/url"
 	"os"
 	"os/exec"
@@ -260,7 +261,7 @@ func TestKeysRewrap(t *testing.T) {
 
 	newFile := filepath.Join(t.TempDir(), "new.key")
 	out, stderr, status := runBinary(t, nil, "keys", "rewrap", "--data", data, "--new-master-key-file", newFile)
-	if status != 0 || !strings.Contains(out, "Generated a new master key in "+newFile) || !strings.Contains(out, "Re-encrypted 3 keys") ||
+	if status != 0 || !strings.Contains(out, "Generated a new master key in "+newFile) || !strings.Contains(out, "Re-encrypted 4 keys") ||
 		!strings.Contains(out, "mv "+newFile) {
 		t.Fatalf("keys rewrap: exit %d\n%s%s", status, out, stderr)
 	}
@@ -399,10 +400,11 @@ func TestDatabaseFilesHoldNoKey(t *testing.T) {
 	if _, _, ok := a.createClient("grep"); !ok {
 		t.Fatal("create client failed")
 	}
+	fetchSPMetadata(t, srv.url) // generates the SAML service provider's two keys
 	db := filepath.Join(data, "appintegration.db")
 	needles := plainKeys(t, db, readKey(t, filepath.Join(data, "master.key")))
-	if len(needles) != 3+3 {
-		t.Fatalf("%d keys and secrets to look for, want 3 signing keys and the session keys (3 needles)", len(needles))
+	if len(needles) != 3+3+1+2 {
+		t.Fatalf("%d keys and secrets to look for, want 3 signing keys, the session keys (3 needles), the CSRF key and the SAML SP's 2 keys", len(needles))
 	}
 	files := []string{db, db + "-wal", db + "-shm"}
 	grepFiles(t, needles, files...)
@@ -505,9 +507,10 @@ func TestPostgresDumpHoldsNoKey(t *testing.T) {
 	if _, _, ok := a.createClient("grep"); !ok {
 		t.Fatal("create client failed")
 	}
+	fetchSPMetadata(t, srv.url) // generates the SAML service provider's two keys
 	needles := plainKeys(t, db, readKey(t, keyFile))
-	if len(needles) != 3+3 {
-		t.Fatalf("%d keys and secrets to look for, want 3 signing keys and the session keys (3 needles)", len(needles))
+	if len(needles) != 3+3+1+2 {
+		t.Fatalf("%d keys and secrets to look for, want 3 signing keys, the session keys (3 needles), the CSRF key and the SAML SP's 2 keys", len(needles))
 	}
 	if what := found(dumpSchema(t, db), needles); what != "" {
 		t.Errorf("the pg_dump holds a key in plain text: %s", what)
@@ -570,5 +573,19 @@ func TestPlainDatabaseSealedOnFirstStart(t *testing.T) {
 	got := openedKeys(t, db, readKey(t, filepath.Join(data, "master.key")))
 	if !slices.Contains(got, string(fixture.Keys[0].PrivateKey)) || !slices.Contains(got, "session-keys="+string(sk)) {
 		t.Error("the sealed keys do not open to release 1's")
+	}
+}
+
+// fetchSPMetadata gets the SAML service provider's metadata, whose keys the
+// server generates on first use.
+func fetchSPMetadata(t *testing.T, base string) {
+	t.Helper()
+	resp, err := http.Get(base + "/saml/metadata")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET /saml/metadata: %d", resp.StatusCode)
 	}
 }

@@ -335,6 +335,36 @@ func TestTwoInstancesOneDatabase(t *testing.T) {
 		}
 	})
 
+	t.Run("SignOutOnAEndsTheSessionOnB", func(t *testing.T) {
+		// Sessions live in the database: a cookie copied before Sign out on
+		// A gets the sign-in page on B afterwards, at once.
+		adm := signIn(t, c.a.url)
+		u, err := url.Parse(c.a.url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		saved := adm.http.Jar.Cookies(u)
+		resp, err := adm.http.PostForm(c.a.url+"/logout", url.Values{"_csrf": {adm.csrf}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("sign out on A: %d", resp.StatusCode)
+		}
+		copied := signIn(t, c.b.url) // another browser, then the copied cookie
+		copied.http.Jar.SetCookies(u, saved)
+		resp, err = copied.http.Get(c.b.url + "/admin/app-integration")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), "/login") {
+			t.Errorf("B answers a cookie saved before Sign out on A with %d %q, want the sign-in page",
+				resp.StatusCode, resp.Header.Get("Location"))
+		}
+	})
+
 	t.Run("DeleteOnBStopsTheClientOnAWithinOneSecond", func(t *testing.T) {
 		adm := signIn(t, c.a.url)
 		doc := getDoc(t, adm.http, c.b.url+"/admin/app-integration/clients/"+url.PathEscape(cl.ClientID)+"/delete")

@@ -20,6 +20,7 @@ import (
 
 	"github.com/beevik/etree"
 	"github.com/crewjam/saml"
+	dsig "github.com/russellhaering/goxmldsig"
 )
 
 // IdP is a test identity provider with its own key and self-signed certificate.
@@ -98,6 +99,9 @@ type Options struct {
 	Unsigned bool
 	// SignatureMethod overrides the IdP's (RSA-SHA256 by default).
 	SignatureMethod string
+	// Canonicalizer, when set, signs with it instead of exclusive
+	// canonicalization (dsig.MakeC14N10RecCanonicalizer() is inclusive).
+	Canonicalizer dsig.Canonicalizer
 }
 
 // Assertion returns the XML of an assertion made and signed by the IdP's
@@ -132,9 +136,12 @@ func (p *IdP) Assertion(t testing.TB, target Target, o Options) []byte {
 		o.Mutate(req.Assertion)
 	}
 	var el *etree.Element
-	if o.Unsigned {
+	switch {
+	case o.Unsigned:
 		el = req.Assertion.Element()
-	} else {
+	case o.Canonicalizer != nil:
+		el = p.signAssertion(t, req.Assertion, o.SignatureMethod, o.Canonicalizer)
+	default:
 		if err := req.MakeAssertionEl(); err != nil {
 			t.Fatal(err)
 		}

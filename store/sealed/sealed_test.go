@@ -550,6 +550,10 @@ func TestEveryStoreMethodIsDecided(t *testing.T) {
 		"CreateIdentityProvider", "GetIdentityProvider", "ListIdentityProviders", "UpdateIdentityProvider",
 		"DeleteIdentityProvider", "UseAssertionID", "AssertionIDUsed", "AppendAudit", "ListAudit",
 		"PruneExpired", "Close",
+		// sessions are kept by the hash of their ID (flash messages hold no
+		// secret); SAML requests and the sign-on configuration hold IDs
+		"CreateSession", "GetSession", "UpdateSession", "DeleteSession", "DeleteUserSessions",
+		"CreateSAMLRequest", "GetSAMLRequest", "UseSAMLRequest", "GetSSOConfig", "UpdateSSOConfig",
 	}
 	iface := reflect.TypeFor[store.Store]()
 	for i := range iface.NumMethod() {

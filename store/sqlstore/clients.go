@@ -10,7 +10,7 @@ import (
 
 const clientColumns = `id, name, purpose, grant_type, access,
 	token_lifetime, refresh_token_lifetime, redirect_uris, user_id, expires_at,
-	request_id, created_at, updated_at`
+	request_id, created_at, updated_at, require_pkce`
 
 // CreateClient inserts c. It returns an error wrapping store.ErrConflict when
 // c.ID, or a non-empty c.RequestID, is taken.
@@ -181,10 +181,10 @@ func insertClient(ctx context.Context, q querier, c store.Client) error {
 		return err
 	}
 	if _, err = q.ExecContext(ctx, `INSERT INTO clients (`+clientColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
 		c.ID, c.Name, string(c.Purpose), string(c.Grant), access,
 		int64(c.TokenLifetime), int64(c.RefreshTokenLifetime), redirects, c.UserID,
-		ts(c.ExpiresAt), nullIfEmpty(c.RequestID), ts(c.CreatedAt), ts(c.UpdatedAt)); err != nil {
+		ts(c.ExpiresAt), nullIfEmpty(c.RequestID), ts(c.CreatedAt), ts(c.UpdatedAt), c.RequirePKCE); err != nil {
 		return err
 	}
 	return insertSecrets(ctx, q, c)
@@ -198,10 +198,10 @@ func updateClient(ctx context.Context, q querier, c store.Client) error {
 	if err := mustAffect(q.ExecContext(ctx, `UPDATE clients SET name = $1, purpose = $2,
 		grant_type = $3, access = $4, token_lifetime = $5,
 		refresh_token_lifetime = $6, redirect_uris = $7, user_id = $8, expires_at = $9,
-		request_id = $10, updated_at = $11 WHERE id = $12`,
+		request_id = $10, updated_at = $11, require_pkce = $12 WHERE id = $13`,
 		c.Name, string(c.Purpose), string(c.Grant), access,
 		int64(c.TokenLifetime), int64(c.RefreshTokenLifetime), redirects, c.UserID,
-		ts(c.ExpiresAt), nullIfEmpty(c.RequestID), ts(c.UpdatedAt), c.ID)); err != nil {
+		ts(c.ExpiresAt), nullIfEmpty(c.RequestID), ts(c.UpdatedAt), c.RequirePKCE, c.ID)); err != nil {
 		return err
 	}
 	return saveSecrets(ctx, q, c)
@@ -224,7 +224,7 @@ func scanClient(s scanner) (store.Client, error) {
 	)
 	if err := s.Scan(&c.ID, &c.Name, &purpose, &grant, jsonCol[string]{&c.Access},
 		&lifetime, &refreshLifetime, jsonCol[string]{&c.RedirectURIs}, &c.UserID, timeCol{&c.ExpiresAt},
-		&requestID, timeCol{&c.CreatedAt}, timeCol{&c.UpdatedAt}); err != nil {
+		&requestID, timeCol{&c.CreatedAt}, timeCol{&c.UpdatedAt}, &c.RequirePKCE); err != nil {
 		return store.Client{}, err
 	}
 	c.Purpose, c.Grant = store.Purpose(purpose), store.Grant(grant)

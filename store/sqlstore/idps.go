@@ -7,7 +7,7 @@ import (
 	"github.com/appintegration/appintegration/store"
 )
 
-const idpColumns = `id, name, provider_name, entity_id, certificates, created_at, updated_at`
+const idpColumns = `id, name, provider_name, entity_id, certificates, created_at, updated_at, sso_url, sso_binding`
 
 // CreateIdentityProvider inserts p. It returns an error wrapping
 // store.ErrConflict when p.ID, a non-empty p.EntityID, or p.Name or
@@ -20,8 +20,9 @@ func (db *DB) CreateIdentityProvider(ctx context.Context, p store.IdentityProvid
 	}
 	return db.write(ctx, "create identity provider", func(tx querier) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO identity_providers (`+idpColumns+`)
-			VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-			p.ID, p.Name, p.ProviderName, nullIfEmpty(p.EntityID), certs, ts(p.CreatedAt), ts(p.UpdatedAt))
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+			p.ID, p.Name, p.ProviderName, nullIfEmpty(p.EntityID), certs, ts(p.CreatedAt), ts(p.UpdatedAt),
+			p.SSOURL, p.SSOBinding)
 		return err
 	})
 }
@@ -66,8 +67,9 @@ func (db *DB) UpdateIdentityProvider(ctx context.Context, id string, fn func(sto
 				return err
 			}
 			return mustAffect(tx.ExecContext(ctx, `UPDATE identity_providers SET name = $1,
-				provider_name = $2, entity_id = $3, certificates = $4, updated_at = $5 WHERE id = $6`,
-				p.Name, p.ProviderName, nullIfEmpty(p.EntityID), certs, ts(p.UpdatedAt), p.ID))
+				provider_name = $2, entity_id = $3, certificates = $4, updated_at = $5, sso_url = $6,
+				sso_binding = $7 WHERE id = $8`,
+				p.Name, p.ProviderName, nullIfEmpty(p.EntityID), certs, ts(p.UpdatedAt), p.SSOURL, p.SSOBinding, p.ID))
 		})
 }
 
@@ -91,7 +93,7 @@ func scanIdentityProvider(s scanner) (store.IdentityProvider, error) {
 		entityID sql.NullString
 	)
 	if err := s.Scan(&p.ID, &p.Name, &p.ProviderName, &entityID, jsonCol[[]byte]{&p.Certificates},
-		timeCol{&p.CreatedAt}, timeCol{&p.UpdatedAt}); err != nil {
+		timeCol{&p.CreatedAt}, timeCol{&p.UpdatedAt}, &p.SSOURL, &p.SSOBinding); err != nil {
 		return store.IdentityProvider{}, err
 	}
 	p.EntityID = entityID.String

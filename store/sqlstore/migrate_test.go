@@ -101,6 +101,11 @@ func checkRelease1(t *testing.T, dsn string, want fixture) {
 		t.Errorf("migrations after Open = %v, want %v", got, want)
 	}
 
+	// 0005: clients from before Require PKCE existed require it, as they
+	// did then.
+	for i := range want.Clients {
+		want.Clients[i].RequirePKCE = true
+	}
 	var got fixture
 	var err error
 	if got.Clients, err = db.ListClients(ctx); err != nil {

@@ -143,12 +143,13 @@ func (db *DB) AssertionIDUsed(ctx context.Context, issuer, id string) (bool, err
 }
 
 // PruneExpired deletes, in one transaction, the revocations, authorization
-// codes, refresh tokens, used assertion IDs and client secrets that expired
-// before now (a record expiring at now is kept; a secret without an expiry
-// never goes). It returns the driver's error, if any.
+// codes, refresh tokens, used assertion IDs, sessions, SAML requests and client
+// secrets that expired before now (a record expiring at now is kept; a secret
+// without an expiry never goes). It returns the driver's error, if any.
 func (db *DB) PruneExpired(ctx context.Context, now time.Time) error {
 	return db.write(ctx, "prune expired", func(tx querier) error {
-		for _, table := range []string{"revocations", "auth_codes", "refresh_tokens", "used_assertions"} {
+		for _, table := range []string{"revocations", "auth_codes", "refresh_tokens", "used_assertions",
+			"sessions", "saml_requests"} {
 			if _, err := tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE expires_at < $1`, ts(now)); err != nil {
 				return fmt.Errorf("%s: %w", table, err)
 			}

@@ -40,6 +40,7 @@ func newClient(id string) store.Client {
 		// catch one the backend forgets.
 		RefreshTokenLifetime: 30 * 24 * time.Hour,
 		RedirectURIs:         []string{"https://app.example.com/**", "http://localhost:8080/"},
+		RequirePKCE:          true,
 		UserID:               "TU_" + id,
 		ExpiresAt:            at(90 * 24),
 		RequestID:            "req-" + id,
@@ -234,6 +235,8 @@ func newIdentityProvider(id string) store.IdentityProvider {
 		ProviderName: "idp-" + id + ".example.com",
 		EntityID:     "https://idp.example.com/" + id + "/metadata",
 		Certificates: [][]byte{{0x30, 0x82, 0x00, 0xFF, 0x01}, {0x30, 0x00, 0x00, 0x0A}},
+		SSOURL:       "https://idp.example.com/" + id + "/sso",
+		SSOBinding:   "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect",
 		CreatedAt:    at(0),
 		UpdatedAt:    at(1),
 	}

@@ -119,6 +119,13 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"AuditFilter", testAuditFilter},
 		{"AuditLimit", testAuditLimit},
 		{"AuditLimitCap", testAuditLimitCap},
+
+		{"Session", testSession},
+		{"DeleteUserSessions", testDeleteUserSessions},
+		{"SAMLRequestUse", testSAMLRequestUse},
+		{"SAMLRequestUseConcurrent", testSAMLRequestUseConcurrent},
+		{"SSOConfig", testSSOConfig},
+		{"PruneSessions", testPruneSessions},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
