@@ -52,7 +52,7 @@ func IsExpired(c store.Client, now time.Time) bool {
 // technicalUser is the user a Technical User client acts as: no password, so it
 // can never sign in to the console.
 func technicalUser(c store.Client, userID string, roles []string, now time.Time) (store.User, error) {
-	id, err := newID()
+	id, err := newUserID(now)
 	if err != nil {
 		return store.User{}, err
 	}

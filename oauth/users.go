@@ -73,11 +73,11 @@ func (s *Service) BootstrapAdmin(ctx context.Context, password string) (string, 
 	if err != nil {
 		return "", err
 	}
-	id, err := newID()
+	now := s.now().UTC()
+	id, err := newUserID(now)
 	if err != nil {
 		return "", err
 	}
-	now := s.now().UTC()
 	u := store.User{
 		ID: id, UserName: "ADMIN", GivenName: "App Integration", FamilyName: "Administrator",
 		DisplayName: "Administrator", Active: true, PreferredLanguage: "en",
@@ -172,7 +172,7 @@ func (s *Service) CreateUsers(ctx context.Context, actor Actor, users []NewUser)
 		if !n.checked {
 			return nil, nil, errors.New("oauth: create users: a user not checked by CheckNewUser")
 		}
-		id, err := newID()
+		id, err := newUserID(now)
 		if err != nil {
 			return nil, nil, err
 		}

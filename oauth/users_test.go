@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -51,7 +52,17 @@ func validUser(name string) oauth.UserInput {
 
 func ptr(s string) *string { return &s }
 
-var uuidV4 = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
+var uuidV7 = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
+
+// uuidTime is the time in a version 7 UUID.
+func uuidTime(t *testing.T, id string) time.Time {
+	t.Helper()
+	ms, err := strconv.ParseInt(strings.ReplaceAll(id[:13], "-", ""), 16, 64)
+	if err != nil {
+		t.Fatalf("uuid %q: %v", id, err)
+	}
+	return time.UnixMilli(ms)
+}
 
 func TestCreateUser(t *testing.T) {
 	ctx := context.Background()
@@ -69,9 +80,14 @@ func TestCreateUser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !uuidV4.MatchString(u.ID) || u.Version != 1 || u.UserName != "jdoe" || u.PreferredLanguage != "en" ||
+	if !uuidV7.MatchString(u.ID) || u.Version != 1 || u.UserName != "jdoe" || u.PreferredLanguage != "en" ||
 		!u.CreatedAt.Equal(clk.Now()) || !u.UpdatedAt.Equal(clk.Now()) || u.ClientID != "" {
 		t.Errorf("created %+v", u)
+	}
+	// A version 7 UUID of the creation time: users created one after the
+	// other get IDs in that order, so that indexes on IDs grow at one end.
+	if got := uuidTime(t, u.ID); !got.Equal(clk.Now().Truncate(time.Millisecond)) {
+		t.Errorf("ID %s holds the time %v, want %v", u.ID, got, clk.Now())
 	}
 	if strings.Join(u.Roles, " ") != store.RoleViewer+" "+store.RoleModeler {
 		t.Errorf("roles %v: want catalog values, in the order given, once", u.Roles)
