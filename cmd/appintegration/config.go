@@ -42,30 +42,40 @@ type Config struct {
 	masterKeyFileEnv string
 }
 
-// getenv is os.Getenv, passed in so that tests can set the environment.
-type getenv func(string) string
+// getenv is os.LookupEnv, passed in so that tests can set the environment.
+type getenv func(string) (string, bool)
+
+// get is the variable's value, "" when it is not set.
+func (env getenv) get(name string) string {
+	v, _ := env(name)
+	return v
+}
 
 // commonFlags registers the flags every command shares.
 func commonFlags(fs *flag.FlagSet, cfg *Config, env getenv) {
 	fs.StringVar(&cfg.Data, "data", envOr(env, "APPINT_DATA", "./data"), "directory of the embedded SQLite database (env APPINT_DATA)")
-	fs.StringVar(&cfg.DB, "db", env("APPINT_DB"), "SQLite file path, or a postgres:// URL (env APPINT_DB; default <data>/appintegration.db)")
-	fs.StringVar(&cfg.BaseURL, "base-url", env("APPINT_BASE_URL"), "public base URL, the token issuer (env APPINT_BASE_URL; default http://<addr>)")
-	fs.StringVar(&cfg.MasterKeyFile, "master-key-file", env("APPINT_MASTER_KEY_FILE"),
+	fs.StringVar(&cfg.DB, "db", env.get("APPINT_DB"), "SQLite file path, or a postgres:// URL (env APPINT_DB; default <data>/appintegration.db)")
+	fs.StringVar(&cfg.BaseURL, "base-url", env.get("APPINT_BASE_URL"), "public base URL, the token issuer (env APPINT_BASE_URL; default http://<addr>)")
+	fs.StringVar(&cfg.MasterKeyFile, "master-key-file", env.get("APPINT_MASTER_KEY_FILE"),
 		"file holding the master key that encrypts the keys in the database, 32 random bytes in base64 (env APPINT_MASTER_KEY_FILE, or the key itself in APPINT_MASTER_KEY; default <data>/master.key, generated when missing)")
-	cfg.masterKeyEnv, cfg.masterKeyFileEnv = env("APPINT_MASTER_KEY"), env("APPINT_MASTER_KEY_FILE")
+	cfg.masterKeyEnv, cfg.masterKeyFileEnv = env.get("APPINT_MASTER_KEY"), env.get("APPINT_MASTER_KEY_FILE")
 	cfg.Addr = envOr(env, "APPINT_ADDR", "127.0.0.1:8080")
 }
 
 // serveFlags registers the flags only serve has.
 func serveFlags(fs *flag.FlagSet, cfg *Config, env getenv) {
 	fs.StringVar(&cfg.Addr, "addr", cfg.Addr, "listen address (env APPINT_ADDR)")
-	fs.StringVar(&cfg.MetricsAddr, "metrics-addr", envOr(env, "APPINT_METRICS_ADDR", defaultMetricsAddr),
+	metricsAddr, set := env("APPINT_METRICS_ADDR") // set and empty disables them
+	if !set {
+		metricsAddr = defaultMetricsAddr
+	}
+	fs.StringVar(&cfg.MetricsAddr, "metrics-addr", metricsAddr,
 		`listen address of the Prometheus metrics at /metrics, never the public one; "" or off disables them (env APPINT_METRICS_ADDR)`)
 	fs.StringVar(&cfg.SigningAlg, "signing-alg", envOr(env, "APPINT_SIGNING_ALG", oauth.AlgRS256), "JWT signing algorithm: RS256, ES256 or EdDSA (env APPINT_SIGNING_ALG)")
 	fs.StringVar(&cfg.LogFormat, "log-format", envOr(env, "APPINT_LOG_FORMAT", "text"), "log format: text or json (env APPINT_LOG_FORMAT)")
-	fs.StringVar(&cfg.TrustedProxies, "trusted-proxies", env("APPINT_TRUSTED_PROXIES"),
+	fs.StringVar(&cfg.TrustedProxies, "trusted-proxies", env.get("APPINT_TRUSTED_PROXIES"),
 		"comma-separated CIDRs of load balancers whose X-Forwarded-For is believed, e.g. 10.0.0.0/8 (env APPINT_TRUSTED_PROXIES)")
-	fs.StringVar(&cfg.MemoryLimit, "memory-limit", env("APPINT_MEMORY_LIMIT"),
+	fs.StringVar(&cfg.MemoryLimit, "memory-limit", env.get("APPINT_MEMORY_LIMIT"),
 		"soft memory limit of the Go runtime, e.g. 512MiB or 2GiB; 0 or off for none (env APPINT_MEMORY_LIMIT; default GOMEMLIMIT when set, else 100MiB)")
 }
 
@@ -74,7 +84,7 @@ func serveFlags(fs *flag.FlagSet, cfg *Config, env getenv) {
 const defaultMetricsAddr = "127.0.0.1:9464"
 
 func envOr(env getenv, name, def string) string {
-	if v := env(name); v != "" {
+	if v := env.get(name); v != "" {
 		return v
 	}
 	return def

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"io"
 	"math"
 	"testing"
 )
@@ -35,5 +36,35 @@ func TestParseMemoryLimit(t *testing.T) {
 		if (err != nil) != tt.wantErr || (err == nil && got != tt.want) {
 			t.Errorf("parseMemoryLimit(%q) = %d, %v; want %d, error %v", tt.in, got, err, tt.want, tt.wantErr)
 		}
+	}
+}
+
+// TestMetricsAddrFromEnv: APPINT_METRICS_ADDR names the metrics listener;
+// set and empty (like --metrics-addr "" or off) it disables them; unset, the
+// default serves them on loopback.
+func TestMetricsAddrFromEnv(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		env  map[string]string
+		want string
+	}{
+		{"unset", map[string]string{}, defaultMetricsAddr},
+		{"set", map[string]string{"APPINT_METRICS_ADDR": "127.0.0.1:9999"}, "127.0.0.1:9999"},
+		{"empty", map[string]string{"APPINT_METRICS_ADDR": ""}, ""},
+		{"off", map[string]string{"APPINT_METRICS_ADDR": "off"}, ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			env := getenv(func(k string) (string, bool) { v, ok := tt.env[k]; return v, ok })
+			var cfg Config
+			fs := newFlagSet("serve", "serve [flags]", io.Discard)
+			commonFlags(fs, &cfg, env)
+			serveFlags(fs, &cfg, env)
+			if err := parseFlags(fs, nil, &cfg); err != nil {
+				t.Fatal(err)
+			}
+			if cfg.MetricsAddr != tt.want {
+				t.Errorf("metrics address %q, want %q", cfg.MetricsAddr, tt.want)
+			}
+		})
 	}
 }

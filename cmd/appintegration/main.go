@@ -16,7 +16,7 @@ import (
 	"syscall"
 
 	"github.com/appintegration/appintegration/oauth"
-	"github.com/appintegration/appintegration/store"
+	"github.com/appintegration/appintegration/store/sealed"
 	"github.com/appintegration/appintegration/store/sqlstore"
 )
 
@@ -50,7 +50,7 @@ APPINT_MASTER_KEY). Run "appintegration COMMAND --help" for its flags.
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr, os.Getenv))
+	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr, os.LookupEnv))
 }
 
 // errUsage marks errors in how a command was called; they exit with status 2.
@@ -182,7 +182,7 @@ func parseFlags(fs *flag.FlagSet, args []string, cfg *Config) error {
 
 // openService opens the store named by cfg, sealed with its master key
 // (openSealed), and the token service on it. The caller closes the store.
-func openService(ctx context.Context, cfg Config, log *slog.Logger) (store.Store, *oauth.Service, error) {
+func openService(ctx context.Context, cfg Config, log *slog.Logger) (*sealed.Store, *oauth.Service, error) {
 	st, err := openSealed(ctx, cfg, log)
 	if err != nil {
 		return nil, nil, err

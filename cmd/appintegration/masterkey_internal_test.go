@@ -59,7 +59,7 @@ func TestMasterKeySources(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			var cfg Config
 			fs := flag.NewFlagSet("test", flag.ContinueOnError)
-			commonFlags(fs, &cfg, func(k string) string { return tt.env[k] })
+			commonFlags(fs, &cfg, func(k string) (string, bool) { v, ok := tt.env[k]; return v, ok })
 			if err := fs.Parse(append([]string{"--data", data}, tt.args...)); err != nil {
 				t.Fatal(err)
 			}

@@ -45,12 +45,12 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, env get
 	if err := svc.Init(ctx); err != nil {
 		return err
 	}
-	password, err := svc.BootstrapAdmin(ctx, env("APPINT_ADMIN_PASSWORD"))
+	password, err := svc.BootstrapAdmin(ctx, env.get("APPINT_ADMIN_PASSWORD"))
 	if err != nil {
 		return err
 	}
 	switch {
-	case password != "" && env("APPINT_ADMIN_PASSWORD") != "":
+	case password != "" && env.get("APPINT_ADMIN_PASSWORD") != "":
 		fmt.Fprintln(stdout, "Created the administrator ADMIN with the password from APPINT_ADMIN_PASSWORD.")
 	case password != "":
 		// Printed once, to the terminal, not through the logger.
@@ -177,13 +177,13 @@ const (
 // tuneGC applies the garbage-collector settings of cfg; the runtime has
 // already applied GOGC and GOMEMLIMIT from the environment.
 func tuneGC(cfg Config, env getenv) {
-	if env("GOGC") == "" {
+	if env.get("GOGC") == "" {
 		debug.SetGCPercent(defaultGCPercent)
 	}
 	switch {
 	case cfg.MemoryLimit != "":
 		debug.SetMemoryLimit(cfg.memoryLimit)
-	case env("GOMEMLIMIT") == "":
+	case env.get("GOMEMLIMIT") == "":
 		debug.SetMemoryLimit(defaultMemoryLimit)
 	}
 }
