@@ -24,6 +24,7 @@ const (
 	maxHeaderBytes    = 32 << 10
 	shutdownTimeout   = 15 * time.Second
 	pruneInterval     = 10 * time.Minute
+	optimizeInterval  = 5 * time.Second
 )
 
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer, env getenv) error {
@@ -83,7 +84,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, env get
 	log.Info("listening", "addr", ln.Addr().String(), "metrics_addr", metricsAddr, "base_url", cfg.BaseURL,
 		"db", dbLabel(cfg.DB), "signing_alg", cfg.SigningAlg, "master_key", masterKeySource(cfg))
 
-	go pruneLoop(ctx, st, svc.Now, log)
+	go upkeepLoop(ctx, st.Store.(upkeep), svc.Now, log) // the database under the sealing
 	errc := make(chan error, len(servers))
 	for _, l := range servers {
 		go func() { errc <- l.srv.Serve(l.ln) }()
@@ -144,19 +145,36 @@ func httpServer(h http.Handler, log *slog.Logger) *http.Server {
 	}
 }
 
-// pruneLoop deletes expired revocations, codes, refresh tokens and assertion
-// IDs now and then, by the Service's clock (the one that judged them).
-func pruneLoop(ctx context.Context, st interface {
+// upkeep is what the server does to its database now and then.
+type upkeep interface {
 	PruneExpired(context.Context, time.Time) error
-}, now func() time.Time, log *slog.Logger) {
-	t := time.NewTicker(pruneInterval)
-	defer t.Stop()
+	Optimize(context.Context) error
+}
+
+// upkeepLoop gathers the query planner's statistics where they are stale, at
+// once and every optimizeInterval (a SCIM directory may load a million users
+// in minutes; when nothing is stale this costs next to nothing), and deletes expired revocations, codes, refresh tokens,
+// assertion IDs, sessions, SAML requests and client secrets every
+// pruneInterval, by the Service's clock (the one that judged them).
+func upkeepLoop(ctx context.Context, db upkeep, now func() time.Time, log *slog.Logger) {
+	optimize := func() {
+		if err := db.Optimize(ctx); err != nil && ctx.Err() == nil {
+			log.Warn("gathering the database's statistics failed", "err", err)
+		}
+	}
+	optimize()
+	prune := time.NewTicker(pruneInterval)
+	defer prune.Stop()
+	stats := time.NewTicker(optimizeInterval)
+	defer stats.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case <-t.C:
-			if err := st.PruneExpired(ctx, now()); err != nil && ctx.Err() == nil {
+		case <-stats.C:
+			optimize()
+		case <-prune.C:
+			if err := db.PruneExpired(ctx, now()); err != nil && ctx.Err() == nil {
 				log.Warn("prune revocations failed", "err", err)
 			}
 		}

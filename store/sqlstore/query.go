@@ -31,12 +31,15 @@ func (db *DB) QueryUsers(ctx context.Context, q store.UserQuery) ([]store.User, 
 	if err != nil {
 		return nil, 0, err
 	}
-	var total int
-	countSQL := `SELECT count(*) FROM users` + where
+	var total, all int // the users q selects, and all users
+	const countAll = `SELECT coalesce(sum(n), 0) FROM user_counts`
 	if where == "" {
-		countSQL = `SELECT coalesce(sum(n), 0) FROM user_counts`
+		err = db.q.QueryRowContext(ctx, countAll).Scan(&total)
+		all = total
+	} else {
+		err = db.q.QueryRowContext(ctx, `SELECT count(*), (`+countAll+`) FROM users`+where, b.args...).Scan(&total, &all)
 	}
-	if err := db.q.QueryRowContext(ctx, countSQL, b.args...).Scan(&total); err != nil {
+	if err != nil {
 		return nil, 0, db.wrap("query users", err)
 	}
 	offset, limit := max(q.Offset, 0), min(max(q.Limit, 0), store.MaxPageLimit)
@@ -53,14 +56,18 @@ func (db *DB) QueryUsers(ctx context.Context, q store.UserQuery) ([]store.User, 
 			order[i].desc = !order[i].desc
 		}
 	}
-	terms := make([]string, len(order))
-	for i, t := range order {
-		terms[i] = t.expr
-		if t.desc {
-			terms[i] += " DESC"
-		}
+	// A filter that selects few users is answered from its own index and
+	// what it found sorted, not by reading the users in the sort order until
+	// enough of them match. The planners pick the latter when they misjudge
+	// where in the order the matches are: at a million users, SQLite took
+	// 260 ms and PostgreSQL 200 ms to find the 10,000 last modified, sorted by
+	// userName, which come last in it; 3 and 12 ms sorting what was found.
+	found := q.Filter != nil && total <= db.d.sortFoundLimit(offset+limit, all)
+	from := ` FROM users` + where
+	if found && db.d.fence != nil {
+		from = db.d.fence(where)
 	}
-	query := `SELECT ` + userColumns + ` FROM users` + where + ` ORDER BY ` + strings.Join(terms, ", ") +
+	query := `SELECT ` + userColumns + from + b.orderBy(order, found) +
 		` LIMIT ` + b.arg(limit) + ` OFFSET ` + b.arg(offset)
 	list, err := queryList(ctx, db.q, scanUser, query, b.args...)
 	if err != nil {
@@ -70,6 +77,23 @@ func (db *DB) QueryUsers(ctx context.Context, q store.UserQuery) ([]store.User, 
 		slices.Reverse(list)
 	}
 	return list, total, nil
+}
+
+// orderBy is the ORDER BY clause of order; with found, one that no index
+// answers, so that the engine sorts what the filter found (where the dialect
+// has a way to say so).
+func (b *builder) orderBy(order []orderTerm, found bool) string {
+	terms := make([]string, len(order))
+	for i, t := range order {
+		terms[i] = t.expr
+		if found && b.d.unindexed != nil {
+			terms[i] = b.d.unindexed(t.expr)
+		}
+		if t.desc {
+			terms[i] += " DESC"
+		}
+	}
+	return " ORDER BY " + strings.Join(terms, ", ")
 }
 
 // builder collects the SQL of one query and its arguments.
@@ -109,8 +133,8 @@ type column struct {
 	// lower, when set, is the expression of the value with A-Z lower-cased,
 	// stored (user_values.value_lower); otherwise lower(expr).
 	lower string
-	// flagged columns have a sort index that starts with (expr = ''): their
-	// presence is written so, to use it.
+	// flagged columns have a sort index that starts with emptyKey(expr):
+	// their presence is written so, to use it.
 	flagged bool
 	// searched attributes have copies in user_values, whose trigram index
 	// answers co and ew.
@@ -330,6 +354,13 @@ func (b *builder) in(m multi, cond string, not bool) string {
 	return "users.id " + op + " (SELECT v.user_id FROM " + m.from + " AND " + cond + ")"
 }
 
+// emptyKey is 1 for an empty text expr, 0 for another: the first column of
+// the sort indexes of optional text attributes, so that users without a
+// value sort last. An integer rather than the boolean (expr = ”): a test of
+// that boolean against false PostgreSQL rewrites as expr <> ”, which does not
+// match the index, so that a range on the next column would scan all of it.
+func emptyKey(expr string) string { return "CAST((" + expr + " = '') AS INTEGER)" }
+
 // present is the condition that c has a value.
 func (b *builder) present(c column) string {
 	switch c.kind {
@@ -339,7 +370,7 @@ func (b *builder) present(c column) string {
 		return constant(false)
 	}
 	if c.flagged {
-		return "(" + c.expr + " = '') = " + b.arg(false)
+		return emptyKey(c.expr) + " = " + b.arg(0)
 	}
 	return c.expr + " <> ''"
 }
@@ -534,7 +565,7 @@ func (b *builder) order(attr store.Attr, desc bool) ([]orderTerm, error) {
 		if c.exact {
 			key = c.expr
 		}
-		return []orderTerm{{"(" + c.expr + " = '')", desc}, {key, desc}, byName}, nil
+		return []orderTerm{{emptyKey(c.expr), desc}, {key, desc}, byName}, nil
 	}
 	m, c, ok := lookupMulti(attr)
 	if !ok || c.kind != kindText {

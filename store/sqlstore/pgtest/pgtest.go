@@ -73,25 +73,30 @@ var trigramOnce sync.Once
 // concurrent test processes may race here, and the loser finds it installed.
 func installTrigram(t testing.TB, dsn string) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	conn, err := pgx.Connect(ctx, dsn)
-	if err != nil {
-		t.Fatalf("connect to the test PostgreSQL: %v", err)
-	}
-	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, "CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public"); err != nil {
-		var installed bool
-		if qerr := conn.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm')").Scan(&installed); qerr != nil || !installed {
-			t.Logf("pg_trgm not installed (%v): substring filters will scan", err)
+	withConn(t, dsn, func(ctx context.Context, conn *pgx.Conn) {
+		if _, err := conn.Exec(ctx, "CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public"); err != nil {
+			var installed bool
+			if qerr := conn.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm')").Scan(&installed); qerr != nil || !installed {
+				t.Logf("pg_trgm not installed (%v): substring filters will scan", err)
+			}
 		}
-	}
+	})
 }
 
 // exec runs one statement on its own connection; it fails t on error.
 func exec(t testing.TB, dsn, sql string) {
 	t.Helper()
-	// Not t.Context: this also runs in cleanups, after it is cancelled.
+	withConn(t, dsn, func(ctx context.Context, conn *pgx.Conn) {
+		if _, err := conn.Exec(ctx, sql); err != nil {
+			t.Fatalf("%s: %v", sql, err)
+		}
+	})
+}
+
+// withConn calls fn with a connection of its own to dsn, and a context of
+// 30 s (not t.Context: this also runs in cleanups, after it is cancelled).
+func withConn(t testing.TB, dsn string, fn func(context.Context, *pgx.Conn)) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	conn, err := pgx.Connect(ctx, dsn)
@@ -99,9 +104,7 @@ func exec(t testing.TB, dsn, sql string) {
 		t.Fatalf("connect to the test PostgreSQL: %v", err)
 	}
 	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, sql); err != nil {
-		t.Fatalf("%s: %v", sql, err)
-	}
+	fn(ctx, conn)
 }
 
 // Available reports whether the PostgreSQL tests can run. When they cannot

@@ -14,7 +14,7 @@
 -- user_emails. A pg_trgm index on it answers co and ew filters, when the
 -- extension is installed (or can be: the database owner may install it).
 --
--- Sort indexes start with (column = ''), so that users without a value come
+-- Sort indexes start with CAST((column = '') AS INTEGER), so that users without a value come
 -- last, and end with lower(user_name), the order of ties.
 
 ALTER TABLE users
@@ -52,9 +52,9 @@ ALTER TABLE users
 ALTER TABLE user_roles ALTER COLUMN role TYPE text COLLATE "C";
 
 CREATE INDEX users_external_id ON users (external_id) WHERE external_id <> '';
-CREATE INDEX users_display_name ON users ((display_name = ''), lower(display_name), lower(user_name));
-CREATE INDEX users_family_name ON users ((family_name = ''), lower(family_name), lower(user_name));
-CREATE INDEX users_given_name ON users ((given_name = ''), lower(given_name), lower(user_name));
+CREATE INDEX users_display_name ON users (CAST((display_name = '') AS INTEGER), lower(display_name), lower(user_name));
+CREATE INDEX users_family_name ON users (CAST((family_name = '') AS INTEGER), lower(family_name), lower(user_name));
+CREATE INDEX users_given_name ON users (CAST((given_name = '') AS INTEGER), lower(given_name), lower(user_name));
 CREATE INDEX users_active ON users (active, lower(user_name));
 CREATE INDEX users_updated_at ON users (updated_at, lower(user_name));
 CREATE INDEX users_manager_id ON users (manager_id) WHERE manager_id <> '';

@@ -11,7 +11,7 @@
 -- user_emails. user_search is a trigram index of those values for co and ew
 -- filters (external content: triggers keep it in step with user_values).
 --
--- Sort indexes start with (column = ''), so that users without a value come
+-- Sort indexes start with CAST((column = '') AS INTEGER), so that users without a value come
 -- last, and end with lower(user_name), the order of ties.
 
 ALTER TABLE users ADD COLUMN middle_name TEXT NOT NULL DEFAULT '';
@@ -38,9 +38,9 @@ ALTER TABLE users ADD COLUMN department TEXT NOT NULL DEFAULT '';
 ALTER TABLE users ADD COLUMN manager_id TEXT NOT NULL DEFAULT '';
 
 CREATE INDEX users_external_id ON users (external_id) WHERE external_id <> '';
-CREATE INDEX users_display_name ON users ((display_name = ''), lower(display_name), lower(user_name));
-CREATE INDEX users_family_name ON users ((family_name = ''), lower(family_name), lower(user_name));
-CREATE INDEX users_given_name ON users ((given_name = ''), lower(given_name), lower(user_name));
+CREATE INDEX users_display_name ON users (CAST((display_name = '') AS INTEGER), lower(display_name), lower(user_name));
+CREATE INDEX users_family_name ON users (CAST((family_name = '') AS INTEGER), lower(family_name), lower(user_name));
+CREATE INDEX users_given_name ON users (CAST((given_name = '') AS INTEGER), lower(given_name), lower(user_name));
 CREATE INDEX users_active ON users (active, lower(user_name));
 CREATE INDEX users_updated_at ON users (updated_at, lower(user_name));
 CREATE INDEX users_manager_id ON users (manager_id) WHERE manager_id <> '';
