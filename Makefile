@@ -8,7 +8,7 @@ PKGS    := ./...
 FUZZTIME       ?= 2m
 FUZZTIME_SHORT ?= 20000x
 
-.PHONY: run build test check generate verify-generated unit fuzz fuzz-short fuzz-run bench bench-go bench-load clean
+.PHONY: run build test check generate verify-generated unit fuzz fuzz-short fuzz-run bench bench-go bench-load bench-scim bench-scim-1m clean
 
 run: ## Start the server on an embedded SQLite file under ./data.
 	$(GO) run ./cmd/appintegration serve
@@ -49,13 +49,24 @@ fuzz-run:
 	    $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(T) -fuzzminimizetime $(MIN) $$pkg; \
 	  done; done
 
-bench: bench-go bench-load ## Every benchmark; see BENCHMARKS.md.
+bench: bench-go bench-load bench-scim ## Every benchmark; see BENCHMARKS.md.
 
 bench-go: ## Go benchmarks of each grant path and its pieces, with allocations.
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
 
 bench-load: build ## Load benchmark over loopback HTTP: baselines, our endpoints, ratios.
 	$(GO) run ./bench/loadbench -bin $(BIN)
+
+# SCIM benchmarks run on PostgreSQL too when APPINT_TEST_POSTGRES_URL names a server
+# (bash .ci/postgres.sh starts one and prints it).
+comma := ,
+SCIM_ENGINES ?= sqlite$(if $(APPINT_TEST_POSTGRES_URL),$(comma)postgres)
+
+bench-scim: build ## SCIM API over loopback HTTP at 10,000 and 100,000 users (about 3 minutes).
+	$(GO) run ./bench/scimbench -bin $(BIN) -engines $(SCIM_ENGINES) -sizes 10000,100000
+
+bench-scim-1m: build ## The SCIM benchmark up to 1,000,000 users (about 15 minutes).
+	$(GO) run ./bench/scimbench -bin $(BIN) -engines $(SCIM_ENGINES) -sizes 10000,100000,1000000
 
 clean:
 	rm -rf bin

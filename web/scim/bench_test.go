@@ -5,17 +5,41 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"os"
+	"strconv"
 	"testing"
+
+	"github.com/appintegration/appintegration/store"
 )
 
 // BenchmarkBulk is one POST /Bulk of 30 new users, as connectors send them,
-// over loopback HTTP to the whole server on a SQLite file. ns/op / 30 is the
+// over loopback HTTP to the whole server on a SQLite file that holds
+// APPINT_BENCH_USERS users (none by default) beforehand. ns/op / 30 is the
 // server's time per user (make bench-scim measures the rate end to end).
 func BenchmarkBulk(b *testing.B) {
 	e := newEnv(b)
 	tok := e.token(b)
 	c := &http.Client{}
 	n := 0
+	if v := os.Getenv("APPINT_BENCH_USERS"); v != "" {
+		preload, err := strconv.Atoi(v)
+		if err != nil {
+			b.Fatalf("APPINT_BENCH_USERS=%q: %v", v, err)
+		}
+		for n < preload {
+			var users []store.User
+			for range min(30, preload-n) { // as bulk requests leave the search index
+				n++
+				users = append(users, store.User{ID: fmt.Sprintf("pre-%d", n), UserName: fmt.Sprintf("U%07d", n),
+					GivenName: "Anna", FamilyName: fmt.Sprintf("Smith%05d", n), DisplayName: fmt.Sprintf("Anna Smith%05d", n),
+					Emails: []store.Email{{Value: fmt.Sprintf("anna.smith%05d@example.com", n), Type: "work", Primary: true}},
+					Active: true, Roles: []string{store.RoleViewer}, ExternalID: fmt.Sprintf("ext-%d", n)})
+			}
+			if _, err := e.Store.CreateUsers(b.Context(), users); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
 	b.ResetTimer()
 	for b.Loop() {
 		var ops []any
