@@ -7,7 +7,8 @@
 //     form), of pages of 100 (filtered, sorted, the first and the last of
 //     the whole list, a substring filter), and of the console's Users page
 //     with a search,
-//   - the server's peak resident memory.
+//   - the server's peak resident memory, and the CPU time that the server and
+//     this load generator (which share the machine) used per user ingested.
 //
 // The queries are measured 6 s after the ingest, once the server has gathered
 // the query planner's statistics (it does every 5 s).
@@ -43,6 +44,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -125,10 +127,11 @@ func run(bin, engine string, sizes []int, iterations, workers int) error {
 
 	fmt.Printf("\n## %s\n\n", engine)
 	type row struct {
-		size   int
-		ingest float64
-		times  map[string]time.Duration
-		rss    int64
+		size                 int
+		ingest               float64
+		serverCPU, clientCPU float64 // µs of CPU per user ingested
+		times                map[string]time.Duration
+		rss                  int64
 	}
 	var rows []row
 	var queryNames []string
@@ -136,6 +139,7 @@ func run(bin, engine string, sizes []int, iterations, workers int) error {
 	var recent time.Time // when the last 1% of users began to arrive
 	for _, n := range sizes {
 		start := time.Now()
+		serverCPU, clientCPU := cpuTime(s.cmd.Process.Pid), selfCPU()
 		if err := s.ingest(tok, have, n, workers, func(i int) {
 			if i == n-n/100 {
 				recent = time.Now().UTC()
@@ -144,6 +148,9 @@ func run(bin, engine string, sizes []int, iterations, workers int) error {
 			return err
 		}
 		rate := float64(n-have) / time.Since(start).Seconds()
+		serverCPU, clientCPU = cpuTime(s.cmd.Process.Pid)-serverCPU, selfCPU()-clientCPU
+		serverPerUser := float64(serverCPU.Microseconds()) / float64(n-have)
+		clientPerUser := float64(clientCPU.Microseconds()) / float64(n-have)
 		have = n
 		// The server gathers the query planner's statistics every 5 s: the
 		// queries are measured once it has seen the new users.
@@ -163,7 +170,7 @@ func run(bin, engine string, sizes []int, iterations, workers int) error {
 			{"userName co, page of 100", filter(fmt.Sprintf(`userName co "%s"`, userName(mid)[3:7])) + "&count=100"},
 			{"emails.value co, page of 100", filter(fmt.Sprintf(`emails.value co "%s"`, familyName(mid))) + "&count=100"},
 		}
-		r := row{size: n, ingest: rate, times: map[string]time.Duration{}}
+		r := row{size: n, ingest: rate, serverCPU: serverPerUser, clientCPU: clientPerUser, times: map[string]time.Duration{}}
 		queryNames = queryNames[:0]
 		for _, q := range queries {
 			d, err := s.p50(s.base+q.path, tok, nil, iterations)
@@ -189,6 +196,16 @@ func run(bin, engine string, sizes []int, iterations, workers int) error {
 	fmt.Printf("| Bulk ingest (users/s) |")
 	for _, r := range rows {
 		fmt.Printf(" %.0f |", r.ingest)
+	}
+	fmt.Println()
+	fmt.Printf("| … server CPU per user ingested |")
+	for _, r := range rows {
+		fmt.Printf(" %.0f µs |", r.serverCPU)
+	}
+	fmt.Println()
+	fmt.Printf("| … load generator CPU per user |")
+	for _, r := range rows {
+		fmt.Printf(" %.0f µs |", r.clientCPU)
 	}
 	fmt.Println()
 	for _, name := range queryNames {
@@ -458,6 +475,36 @@ func newSchema(base string) (string, func(), error) {
 }
 
 // peakRSS reads the process's high-water resident set size in kB (Linux).
+// cpuTime is the CPU time process pid has used, from /proc/<pid>/stat (in
+// clock ticks of 10 ms, as Linux reports them to user space).
+func cpuTime(pid int) time.Duration {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// The command name, in parentheses, may hold spaces: count from after it.
+	_, rest, ok := bytes.Cut(b, []byte(") "))
+	if !ok {
+		return 0
+	}
+	f := strings.Fields(string(rest))
+	if len(f) < 13 {
+		return 0
+	}
+	utime, _ := strconv.ParseInt(f[11], 10, 64)
+	stime, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(utime+stime) * 10 * time.Millisecond
+}
+
+// selfCPU is the CPU time this process has used.
+func selfCPU() time.Duration {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
 func peakRSS(pid int) int64 {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
