@@ -233,7 +233,7 @@ func (s *Service) IssueCode(ctx context.Context, ar *AuthorizeRequest, u store.U
 	back := func(base *Error, msg string) error {
 		return &AuthorizeError{Err: errorf(base, "%s", msg), RedirectURI: ar.RedirectURI, State: ar.State, Issuer: s.baseURL}
 	}
-	if !u.Active {
+	if !u.Active || u.ClientID != "" { // a technical user acts only through its client
 		return "", back(ErrAccessDenied, "this user may not sign in")
 	}
 	held, err := s.userScopes(ctx, u)

@@ -699,6 +699,12 @@ func (s *Service) checkUser(ctx context.Context, e *evaluator, nameID string, fi
 			e.fail(CheckUser, "inactive user: the user %s (matched by %s) is deactivated%s", u.UserName, find.by, note)
 			return store.User{}, nil
 		}
+		if u.ClientID != "" {
+			// A Technical User client's own user acts only through its
+			// client, never as a person an identity provider vouches for.
+			e.fail(CheckUser, "technical user: the user %s (matched by %s) belongs to an OAuth client and cannot sign in%s", u.UserName, find.by, note)
+			return store.User{}, nil
+		}
 		e.pass(CheckUser, "NameID %q is the user %s (matched by %s)%s.", shown, u.UserName, find.by, note)
 		return u, nil
 	}

@@ -62,6 +62,10 @@ func newSSOFixture(t testing.TB) *ssoFixture {
 			Emails: []store.Email{{Value: "viewer@example.com", Primary: true}}},
 		{ID: "u-gone", UserName: "GONE", Active: false, Roles: []string{store.RoleAdministrator},
 			Emails: []store.Email{{Value: "gone@example.com", Primary: true}}},
+		// A Technical User client's own user (with an address, so that the
+		// fixture's e-mail mapping can name it).
+		{ID: "u-etl", UserName: "ETL_USER", Active: true, Roles: []string{store.RoleAdministrator}, ClientID: "sb-etl",
+			Emails: []store.Email{{Value: "etl@example.com", Primary: true}}},
 	} {
 		u.CreatedAt, u.UpdatedAt, u.Version = now, now, 1
 		if err := st.CreateUser(ctx, u); err != nil {
@@ -325,6 +329,7 @@ func TestACSRefusals(t *testing.T) {
 			change: func(o *samltest.ResponseOptions) { o.SignResponse = false }, nameID: "foreign"},
 		{name: "unknown user", check: oauth.CheckUser, reason: "unknown user", nameID: "nobody@example.com"},
 		{name: "inactive user", check: oauth.CheckUser, reason: "inactive user", nameID: "gone@example.com"},
+		{name: "technical user", check: oauth.CheckUser, reason: "technical user", nameID: "etl@example.com"},
 		{name: "identity provider refused", check: oauth.CheckResponse, reason: "did not sign the user in",
 			change: func(o *samltest.ResponseOptions) {
 				o.MutateResponse = func(r *saml.Response) { r.Status.StatusCode.Value = saml.StatusRequester }

@@ -3,6 +3,7 @@ package oauth_test
 import (
 	"context"
 	"errors"
+	"net/url"
 	"testing"
 	"time"
 
@@ -267,5 +268,38 @@ func TestTechnicalUserUpdateIsOneTransaction(t *testing.T) {
 	}
 	if got, err := st.GetClient(ctx, c.ID); err != nil || got.Name != "Nightly ETL" {
 		t.Errorf("client after the failed update: %q, %v", got.Name, err)
+	}
+}
+
+// TestTechnicalUserCannotAuthorize: a Technical User client's own user acts
+// only through its client; no authorization code is issued in its name.
+func TestTechnicalUserCannotAuthorize(t *testing.T) {
+	ctx := context.Background()
+	st := mustOpenStore(t)
+	svc := newService(t, st, oauth.AlgES256, &clock{t: time.Now()})
+	tc, _, err := svc.CreateClient(ctx, "t", oauth.ClientInput{Name: "ETL", Purpose: store.PurposeTechnicalUser,
+		UserID: "ETL_USER", Roles: []string{store.RoleAdministrator}, ExpiresAt: time.Now().Add(30 * 24 * time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tech, err := st.GetUser(ctx, tc.UserID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const redirect = "https://app.example.com/cb"
+	app, _, err := svc.CreateClient(ctx, "t", oauth.ClientInput{Name: "app", Purpose: store.PurposeInteractive,
+		RedirectURIs: []string{redirect}, RequirePKCE: new(bool)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ar, err := svc.CheckAuthorizeRequest(ctx, url.Values{"response_type": {"code"}, "client_id": {app.ID},
+		"redirect_uri": {redirect}, "state": {"s"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = svc.IssueCode(ctx, ar, tech)
+	var ae *oauth.AuthorizeError
+	if !errors.As(err, &ae) || !errors.Is(ae.Err, oauth.ErrAccessDenied) {
+		t.Errorf("IssueCode for the technical user: %v, want access_denied", err)
 	}
 }
