@@ -181,13 +181,18 @@ func (s *Server) logoutEverywhere(c echo.Context) error {
 	return c.Redirect(http.StatusSeeOther, pathLogin+"?"+views.FieldSignedOut+"=everywhere")
 }
 
-// safeNext returns next when it is a path on this server, else the App
-// Integration page, so that the sign-in page cannot redirect elsewhere.
-// Browsers drop tabs and line breaks from URLs and read a backslash as a slash,
-// so "/\t/evil.example" would leave the site: any control character or
-// backslash is refused, and what is left must parse as a bare path.
+// maxNextLen is the longest path a sign-in returns to: it is kept with the
+// SAML request of a sign-in through the identity provider.
+const maxNextLen = 1024
+
+// safeNext returns next when it is a path on this server of at most
+// maxNextLen bytes, else the App Integration page, so that the sign-in page
+// cannot redirect elsewhere. Browsers drop tabs and line breaks from URLs and
+// read a backslash as a slash, so "/\t/evil.example" would leave the site: any
+// control character or backslash is refused, and what is left must parse as a
+// bare path.
 func safeNext(next string) string {
-	bad := strings.ContainsFunc(next, func(r rune) bool { return r < 0x20 || r == 0x7f || r == '\\' })
+	bad := len(next) > maxNextLen || strings.ContainsFunc(next, func(r rune) bool { return r < 0x20 || r == 0x7f || r == '\\' })
 	u, err := url.Parse(next)
 	if bad || err != nil || u.Scheme != "" || u.Host != "" || u.Opaque != "" ||
 		!strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") {

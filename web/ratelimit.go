@@ -85,6 +85,8 @@ type limiters struct {
 	clientIPs *failureLimiter // failed client authentications per source address
 	logins    *failureLimiter // failed console sign-ins per user name and address
 	loginIPs  *failureLimiter // failed console sign-ins per source address
+	ssoStarts *failureLimiter // sign-ins sent to the identity provider, per address
+	acsIPs    *failureLimiter // Responses the ACS refused, per address
 }
 
 // Limits on failed authentications, per minute.
@@ -93,8 +95,13 @@ const (
 	maxClientFailuresPerIP = 50
 	maxLoginFailuresPerID  = 10
 	maxLoginFailuresPerIP  = 30
-	failureWindow          = time.Minute
-	limiterCapacity        = 10000
+	// Each start signs an AuthnRequest and records it, each refusal at the
+	// ACS writes an audit entry: bounded, so that a flood of requests cannot
+	// become a flood of signatures and database writes.
+	maxSSOStartsPerIP   = 30
+	maxACSRefusalsPerIP = 30
+	failureWindow       = time.Minute
+	limiterCapacity     = 10000
 )
 
 func newLimiters(now func() time.Time) limiters {
@@ -103,6 +110,8 @@ func newLimiters(now func() time.Time) limiters {
 		clientIPs: newFailureLimiter(maxClientFailuresPerIP, failureWindow, limiterCapacity, now),
 		logins:    newFailureLimiter(maxLoginFailuresPerID, failureWindow, limiterCapacity, now),
 		loginIPs:  newFailureLimiter(maxLoginFailuresPerIP, failureWindow, limiterCapacity, now),
+		ssoStarts: newFailureLimiter(maxSSOStartsPerIP, failureWindow, limiterCapacity, now),
+		acsIPs:    newFailureLimiter(maxACSRefusalsPerIP, failureWindow, limiterCapacity, now),
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -56,13 +57,14 @@ func (s *Server) samlMetadata(c echo.Context) error {
 	return c.Blob(http.StatusOK, "application/samlmetadata+xml", md)
 }
 
-// browserBinding returns the value of the browser's binding cookie, setting a
-// new one when it has none. The cookie lives as long as a request does.
+// browserBinding returns the value of the browser's binding cookie, making a
+// new one when it has none. The cookie is set again, so that it lives as long
+// as the request about to be sent does.
 func (s *Server) browserBinding(c echo.Context) string {
-	if ck, err := c.Cookie(bindingCookie); err == nil && ck.Value != "" && len(ck.Value) <= 128 {
-		return ck.Value
-	}
 	v := oauth.NewBrowserBinding()
+	if ck, err := c.Cookie(bindingCookie); err == nil && ck.Value != "" && len(ck.Value) <= 128 {
+		v = ck.Value
+	}
 	ck := &http.Cookie{
 		Name: bindingCookie, Value: v, Path: "/", MaxAge: int(oauth.SAMLRequestLifetime.Seconds()),
 		HttpOnly: true, Secure: s.secure, SameSite: http.SameSiteLaxMode,
@@ -79,6 +81,10 @@ func (s *Server) browserBinding(c echo.Context) string {
 // startSSO sends the browser to the identity provider to sign in, returning
 // to next afterwards.
 func (s *Server) startSSO(c echo.Context, next string) error {
+	if wait, blocked := s.limits.ssoStarts.blocked(c.RealIP()); blocked {
+		return tooManyAttempts(c, wait, "Too many sign-ins were started from this address.")
+	}
+	s.limits.ssoStarts.fail(c.RealIP())
 	r, err := s.svc.StartSSO(c.Request().Context(), s.browserBinding(c), next)
 	if errors.Is(err, oauth.ErrSSOUnavailable) || errors.Is(err, oauth.ErrSSOOff) {
 		return render(c, http.StatusServiceUnavailable, views.ErrorPageView(views.ErrorPage{
@@ -134,8 +140,13 @@ func (s *Server) acs(c echo.Context) error {
 	if ck, err := c.Cookie(bindingCookie); err == nil {
 		binding = ck.Value
 	}
+	if wait, blocked := s.limits.acsIPs.blocked(c.RealIP()); blocked {
+		s.metrics.logins.WithLabelValues("rate_limited").Inc()
+		return tooManyAttempts(c, wait, "This service refused too many sign-in Responses from this address.")
+	}
 	res, err := s.svc.ConsumeSAMLResponse(ctx, binding, c.Request().PostFormValue("SAMLResponse"))
 	if ref := oauth.AsSSORefusal(err); ref != nil {
+		s.limits.acsIPs.fail(c.RealIP())
 		s.metrics.logins.WithLabelValues("sso_refused").Inc()
 		return s.ssoRefused(c, ref)
 	}
@@ -177,6 +188,16 @@ func (s *Server) ssoRefused(c echo.Context, ref *oauth.SSORefusal) error {
 		page.LinkURL, page.LinkText = pathSecurity, "Back to the Security tab"
 	}
 	return render(c, http.StatusForbidden, views.SSOResultPageView(page))
+}
+
+// tooManyAttempts answers 429 with a page that says why and how long to wait.
+func tooManyAttempts(c echo.Context, wait time.Duration, why string) error {
+	secs := int(wait.Seconds()) + 1
+	c.Response().Header().Set("Retry-After", strconv.Itoa(secs))
+	return render(c, http.StatusTooManyRequests, views.ErrorPageView(views.ErrorPage{
+		Status: http.StatusTooManyRequests, Title: "Too many attempts",
+		Message: fmt.Sprintf("%s Wait %d seconds, then try again.", why, secs),
+	}))
 }
 
 // verified shows the outcome of a verification, which the Security tab (in

@@ -288,3 +288,61 @@ func TestSecurityTabVerification(t *testing.T) {
 		t.Errorf("audit %+v", events)
 	}
 }
+
+// TestSSOFloodsAreBounded: starting sign-ins (each signs an AuthnRequest and
+// records it) and posting Responses the ACS refuses (each audited) are
+// limited per address, so that a flood of requests is not a flood of
+// signatures and database writes; a sign-in's next path is bounded too.
+func TestSSOFloodsAreBounded(t *testing.T) {
+	s := newSSOSetup(t)
+	b := s.ts.newUser(t)
+	var last *http.Response
+	for range 31 {
+		last, _ = b.get("/login")
+	}
+	if last.StatusCode != http.StatusTooManyRequests || last.Header.Get("Retry-After") == "" {
+		t.Errorf("the 31st sign-in started in a minute: %d, want 429 with Retry-After", last.StatusCode)
+	}
+
+	attacker := s.ts.newUser(t)
+	for range 31 {
+		last, _ = attacker.post("/saml/acs", url.Values{"SAMLResponse": {"bm90IGEgcmVzcG9uc2U="}})
+	}
+	if last.StatusCode != http.StatusTooManyRequests {
+		t.Errorf("the 31st refused Response in a minute: %d, want 429", last.StatusCode)
+	}
+	if events := s.ts.audit(t, store.AuditFilter{Action: "sso.refused", Limit: 1000}); len(events) != 30 {
+		t.Errorf("%d refusals audited, want 30: those past the limit are not", len(events))
+	}
+}
+
+func TestSafeNextIsBounded(t *testing.T) {
+	ts := newTestServer(t)
+	b := ts.newUser(t)
+	long := "/admin/users?q=" + strings.Repeat("a", 1100)
+	_, doc := b.get("/login")
+	resp, _ := b.post("/login", url.Values{"_csrf": {csrf(t, doc)}, "username": {"ADMIN"}, "password": {adminPassword}, "next": {long}})
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/admin/app-integration" {
+		t.Errorf("sign-in with a next of 1,115 bytes: %d %q, want the App Integration page", resp.StatusCode, resp.Header.Get("Location"))
+	}
+}
+
+// TestBindingCookieRenewed: each sign-in started sets the browser's binding
+// cookie again, keeping its value, so that it lives as long as the newest
+// request (one started 14 minutes after the first still works).
+func TestBindingCookieRenewed(t *testing.T) {
+	s := newSSOSetup(t)
+	b := s.ts.newUser(t)
+	var values []string
+	for range 2 {
+		resp, _ := b.get("/login")
+		for _, ck := range resp.Cookies() {
+			if ck.Name == "appint_saml_binding" && ck.MaxAge > 0 {
+				values = append(values, ck.Value)
+			}
+		}
+	}
+	if len(values) != 2 || values[0] != values[1] {
+		t.Errorf("binding cookies set by two starts: %q, want the same value twice", values)
+	}
+}
