@@ -273,14 +273,14 @@ func (h *handler) createBatch(c echo.Context, r *bulkRun, batch []int) {
 				break
 			}
 			op := r.req.Operations[i]
-			res := h.bulkError(ctx, op, r.checked[i].err)
-			if r.checked[i].err == nil {
-				if u, err := h.createChecked(ctx, actorOf(c), r.checked[i].user); err != nil {
-					res = h.bulkError(ctx, op, err)
-				} else {
-					r.created[op.BulkID] = u.ID
-					res = createdResult(op, h.location(u.ID), u.Version)
-				}
+			var res *bulkResult
+			if err := r.checked[i].err; err != nil {
+				res = h.bulkError(ctx, op, err)
+			} else if u, err := h.createChecked(ctx, actorOf(c), r.checked[i].user); err != nil {
+				res = h.bulkError(ctx, op, err)
+			} else {
+				r.created[op.BulkID] = u.ID
+				res = createdResult(op, h.location(u.ID), u.Version)
 			}
 			r.record(i, res)
 		}

@@ -47,9 +47,10 @@ func applyPatch(doc resource, req patchRequest) error {
 			return err
 		}
 	}
-	if _, ok := doc["active"]; !ok {
-		// Removing "active" deactivates: a user without it would otherwise
-		// be read as active again.
+	if v, ok := doc["active"]; !ok || v == nil {
+		// Removing "active", or setting it to null (the same, RFC 7643
+		// §2.5), deactivates: a user without it would otherwise be read as
+		// active again.
 		doc["active"] = false
 	}
 	return nil
