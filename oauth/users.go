@@ -250,6 +250,42 @@ func (s *Service) UpdateUser(ctx context.Context, actor Actor, id string, pre Pr
 	})
 }
 
+// SetUserRole gives user id the catalog role (a value or display name), or
+// takes it away, in one transaction, under the rules of every change of a
+// user (not a Technical User client's own; audited; losing DW Administrator
+// ends the user's sessions) but without checking the attributes it does not
+// change: a SCIM Group's members are changed so, and the bootstrap ADMIN,
+// which has no e-mail address, can lose a role. A change that changes nothing
+// leaves the user as it is. It returns the saved user, a *ValidationError for
+// a role not in the catalog, store.ErrNotFound or ErrTechnicalUser (wrapped),
+// or an internal error.
+func (s *Service) SetUserRole(ctx context.Context, actor Actor, id, role string, hold bool) (store.User, error) {
+	if actor.name == "" {
+		return store.User{}, errNoActor
+	}
+	catalog, err := s.Roles(ctx)
+	if err != nil {
+		return store.User{}, fmt.Errorf("oauth: set user role: %w", err)
+	}
+	p := problems{}
+	values := resolveRoles(p, catalog, []string{role})
+	if len(p) > 0 {
+		return store.User{}, p.err()
+	}
+	value := values[0]
+	return s.updateUser(ctx, actor, id, nil, func(old store.User) (store.User, error) {
+		u := old
+		has := slices.Contains(old.Roles, value)
+		switch {
+		case hold && !has:
+			u.Roles = append(slices.Clone(old.Roles), value)
+		case !hold && has:
+			u.Roles = slices.DeleteFunc(slices.Clone(old.Roles), func(v string) bool { return v == value })
+		}
+		return u, nil
+	})
+}
+
 // updateUser runs apply on the stored user inside store.UpdateUser, after the
 // checks every change needs: the technical-user guard and pre. Checking pre
 // inside the update's transaction is what makes two concurrent writes with

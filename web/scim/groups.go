@@ -88,17 +88,17 @@ func (h *handler) registerGroups(g *echo.Group) {
 }
 
 // group returns the role of the group with id, or a 404 error.
-func (h *handler) group(ctx context.Context, id string) (roleCatalog, store.Role, error) {
+func (h *handler) group(ctx context.Context, id string) (store.Role, error) {
 	cat, err := h.catalog(ctx)
 	if err != nil {
-		return roleCatalog{}, store.Role{}, err
+		return store.Role{}, err
 	}
 	r, ok := cat.byGroup[id]
 	if !ok {
-		return roleCatalog{}, store.Role{}, newError(http.StatusNotFound, "", "There is no group with id %q; the groups are the roles: %s.",
+		return store.Role{}, newError(http.StatusNotFound, "", "There is no group with id %q; the groups are the roles: %s.",
 			truncate(id, 80), strings.Join(groupIDs(cat), ", "))
 	}
-	return cat, r, nil
+	return r, nil
 }
 
 func groupIDs(cat roleCatalog) []string {
@@ -285,7 +285,7 @@ func (h *handler) groupMatches(ctx context.Context, e expr, r store.Role, res re
 // getGroup is GET /Groups/{id}.
 func (h *handler) getGroup(c echo.Context) error {
 	ctx := c.Request().Context()
-	_, r, err := h.group(ctx, c.Param("id"))
+	r, err := h.group(ctx, c.Param("id"))
 	if err != nil {
 		return err
 	}
@@ -334,7 +334,7 @@ type memberChange struct {
 // answers 204.
 func (h *handler) patchGroup(c echo.Context) error {
 	ctx := c.Request().Context()
-	cat, r, err := h.group(ctx, c.Param("id"))
+	r, err := h.group(ctx, c.Param("id"))
 	if err != nil {
 		return err
 	}
@@ -361,7 +361,7 @@ func (h *handler) patchGroup(c echo.Context) error {
 		}
 		changes = append(changes, ch...)
 	}
-	if err := h.changeMembers(ctx, actorOf(c).Through("SCIM Group PATCH"), cat, r, changes); err != nil {
+	if err := h.changeMembers(ctx, actorOf(c).Through("SCIM Group PATCH"), r, changes); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)
@@ -482,7 +482,7 @@ func sameDisplay(v any, r store.Role) error {
 // replaceGroup is PUT /Groups/{id}: the members become the ones given.
 func (h *handler) replaceGroup(c echo.Context) error {
 	ctx := c.Request().Context()
-	cat, r, err := h.group(ctx, c.Param("id"))
+	r, err := h.group(ctx, c.Param("id"))
 	if err != nil {
 		return err
 	}
@@ -510,7 +510,7 @@ func (h *handler) replaceGroup(c echo.Context) error {
 			return err
 		}
 	}
-	if err := h.changeMembers(ctx, actorOf(c).Through("SCIM Group PUT"), cat, r, []memberChange{{add: ids, removeAll: true}}); err != nil {
+	if err := h.changeMembers(ctx, actorOf(c).Through("SCIM Group PUT"), r, []memberChange{{add: ids, removeAll: true}}); err != nil {
 		return err
 	}
 	g, err := h.groupResource(ctx, r, true)
@@ -523,21 +523,13 @@ func (h *handler) replaceGroup(c echo.Context) error {
 // changeMembers applies changes to the holders of role r, in order, in one
 // transaction: each a change of one user's roles through the service, with
 // its rules (no technical users) and audit entry. Any failure changes
-// nothing.
-func (h *handler) changeMembers(ctx context.Context, actor oauth.Actor, cat roleCatalog, r store.Role, changes []memberChange) error {
+// nothing. Replacing the members leaves the technical users holding r
+// alone: they are no directory's (and their roles change only through their
+// client).
+func (h *handler) changeMembers(ctx context.Context, actor oauth.Actor, r store.Role, changes []memberChange) error {
 	return h.svc.InTransaction(ctx, func(tx *oauth.Service, st store.Store) error {
 		set := func(id string, member bool) error {
-			_, err := tx.UpdateUser(ctx, actor, id, nil, func(old store.User) (oauth.UserInput, error) {
-				in := oauth.InputOf(old)
-				has := slices.Contains(in.Roles, r.Value)
-				switch {
-				case member && !has:
-					in.Roles = append(slices.Clone(in.Roles), r.Value)
-				case !member && has:
-					in.Roles = slices.DeleteFunc(slices.Clone(in.Roles), func(v string) bool { return v == r.Value })
-				}
-				return in, nil
-			})
+			_, err := tx.SetUserRole(ctx, actor, id, r.Value, member)
 			return memberError(err, id)
 		}
 		for _, ch := range changes {
@@ -553,12 +545,12 @@ func (h *handler) changeMembers(ctx context.Context, actor oauth.Actor, cat role
 						return fmt.Errorf("scim: members: %w", err)
 					}
 					for _, u := range users {
-						if !keep[u.ID] {
-							if err := set(u.ID, false); err != nil {
-								return err
-							}
-						} else {
+						if keep[u.ID] || u.ClientID != "" {
 							offset++
+							continue
+						}
+						if err := set(u.ID, false); err != nil {
+							return err
 						}
 					}
 					if len(users) == 0 || offset >= total {

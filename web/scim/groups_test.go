@@ -221,3 +221,44 @@ func userTokenScope(t *testing.T, e *env, userName, password string) string {
 	}
 	return resp.Scope
 }
+
+// TestGroupReplaceKeepsWhatIsNotTheDirectorys: replacing a Group's members
+// (PUT, or PATCH replace) works when users the directory does not know hold
+// the role: a Technical User client's own user keeps it (its roles change
+// only through its client), and the bootstrap ADMIN, which has no e-mail
+// address, loses it without its other attributes being checked again.
+func TestGroupReplaceKeepsWhatIsNotTheDirectorys(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	tok := e.token(t)
+	if _, err := e.Svc.BootstrapAdmin(ctx, "a long admin password"); err != nil {
+		t.Fatal(err)
+	}
+	admin, err := e.Store.GetUserByName(ctx, "ADMIN")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tu, _, err := e.Svc.CreateClient(ctx, "test", oauth.ClientInput{Name: "etl", Purpose: store.PurposeTechnicalUser,
+		UserID: "ETL_USER", Roles: []string{"DW Viewer", "DW Administrator"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	alice := str(e.create(t, tok, userJSON("alice")), "id")
+	for _, group := range []string{"DW_Administrator", "DW_Viewer"} {
+		g := e.do(t, http.MethodPut, groupsPath+"/"+group, tok, `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],
+			"displayName":"`+strings.ReplaceAll(group, "_", " ")+`","members":[{"value":"`+alice+`"}]}`).must(t, http.StatusOK).Body
+		if got, want := memberIDs(g), []string{alice, tu.UserID}; !slices.Equal(sorted(got), sorted(want)) {
+			t.Errorf("%s after PUT: members %v, want alice and the technical user", group, got)
+		}
+	}
+	if got, err := e.Store.GetUser(ctx, admin.ID); err != nil || slices.Contains(got.Roles, store.RoleAdministrator) {
+		t.Errorf("ADMIN after the PUT: %v, %v: want DW Administrator removed", got.Roles, err)
+	}
+	e.do(t, http.MethodPatch, groupsPath+"/DW_Viewer", tok, patchOps(`{"op":"replace","path":"members","value":[]}`)).
+		must(t, http.StatusNoContent)
+	if got := memberIDs(e.do(t, http.MethodGet, groupsPath+"/DW_Viewer", tok, "").must(t, http.StatusOK).Body); !slices.Equal(got, []string{tu.UserID}) {
+		t.Errorf("DW_Viewer after replacing the members with none: %v, want the technical user only", got)
+	}
+}
+
+func sorted(s []string) []string { s = slices.Clone(s); slices.Sort(s); return s }
