@@ -217,7 +217,7 @@ func (db *DB) CreateUserIfNoneHasRole(ctx context.Context, u store.User, role st
 		return db.writeUsers(ctx, op, func(tx querier, p *txPending) error { tp = p; return fn(tx) })
 	}
 	return db.createUnless(ctx, write, "create user if none has role", lockRoleHolder, role,
-		`SELECT EXISTS (SELECT 1 FROM user_roles r JOIN users u ON u.id = r.user_id WHERE r.role = $1 AND u.active)`,
+		`SELECT EXISTS (SELECT 1 FROM user_roles r JOIN users u ON u.id = r.user_id WHERE lower(r.role) = lower($1) AND u.active)`,
 		[]any{role}, func(tx querier) error { return db.insertUser(ctx, tx, tp, u) })
 }
 

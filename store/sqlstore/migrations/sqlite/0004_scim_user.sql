@@ -43,6 +43,10 @@ CREATE INDEX users_family_name ON users (CAST((family_name = '') AS INTEGER), lo
 CREATE INDEX users_given_name ON users (CAST((given_name = '') AS INTEGER), lower(given_name), lower(user_name));
 CREATE INDEX users_active ON users (active, lower(user_name));
 CREATE INDEX users_updated_at ON users (updated_at, lower(user_name));
+CREATE INDEX users_created_at ON users (created_at, lower(user_name));
+-- Filters on roles (and on Groups' members) compare lower(role).
+DROP INDEX user_roles_role;
+CREATE INDEX user_roles_role ON user_roles (lower(role), user_id);
 CREATE INDEX users_manager_id ON users (manager_id) WHERE manager_id <> '';
 
 CREATE TABLE user_values (
