@@ -342,25 +342,28 @@ func (s *Service) UpdateIdentityProvider(ctx context.Context, actor, id string, 
 		return store.IdentityProvider{}, err
 	}
 	fields, ders := s.checkIdPInput(in, others)
-	if in.SSOURL == "" && fields[FieldSSOURL] == "" {
-		// Users sign in through it: it must keep its SingleSignOnService.
-		cfg, err := s.store.GetSSOConfig(ctx)
-		if err != nil {
-			return store.IdentityProvider{}, fmt.Errorf("oauth: update identity provider: %w", err)
-		}
-		if cfg.Enabled && cfg.IdPID == id {
-			fields[FieldSSOURL] = "Users sign in through this identity provider (Security tab): keep its Single Sign-On URL, or switch sign-in to password or another identity provider first."
-		}
-	}
 	if len(fields) > 0 {
 		return store.IdentityProvider{}, &ValidationError{Fields: fields}
 	}
-	p, err := s.store.UpdateIdentityProvider(ctx, id, func(p store.IdentityProvider) (store.IdentityProvider, error) {
-		p.Name, p.ProviderName, p.EntityID, p.Certificates = in.Name, in.ProviderName, in.EntityID, ders
-		p.SSOURL, p.SSOBinding = in.SSOURL, in.SSOBinding
-		p.UpdatedAt = s.now().UTC()
-		return p, nil
+	var p store.IdentityProvider
+	err = s.store.InTransaction(ctx, func(tx store.Store) error {
+		if in.SSOURL == "" {
+			// Users sign in through it: it must keep its SingleSignOnService.
+			if err := unlessSignInIdP(ctx, tx, id, &ValidationError{Fields: map[string]string{FieldSSOURL: "Users sign in through this identity provider (Security tab): keep its Single Sign-On URL, or switch sign-in to password or another identity provider first."}}); err != nil {
+				return err
+			}
+		}
+		p, err = tx.UpdateIdentityProvider(ctx, id, func(p store.IdentityProvider) (store.IdentityProvider, error) {
+			p.Name, p.ProviderName, p.EntityID, p.Certificates = in.Name, in.ProviderName, in.EntityID, ders
+			p.SSOURL, p.SSOBinding = in.SSOURL, in.SSOBinding
+			p.UpdatedAt = s.now().UTC()
+			return p, nil
+		})
+		return err
 	})
+	if ve := AsValidationError(err); ve != nil {
+		return store.IdentityProvider{}, ve
+	}
 	if errors.Is(err, store.ErrConflict) {
 		return store.IdentityProvider{}, conflictFields()
 	}
@@ -379,18 +382,34 @@ var ErrIdPInUse = errors.New("oauth: users sign in through this identity provide
 // refused from then on. It returns store.ErrNotFound when there is none, or
 // ErrIdPInUse when users sign in through it.
 func (s *Service) DeleteIdentityProvider(ctx context.Context, actor, id string) error {
-	cfg, err := s.store.GetSSOConfig(ctx)
-	if err != nil {
-		return fmt.Errorf("oauth: delete identity provider: %w", err)
-	}
-	if cfg.Enabled && cfg.IdPID == id {
+	err := s.store.InTransaction(ctx, func(tx store.Store) error {
+		if err := unlessSignInIdP(ctx, tx, id, ErrIdPInUse); err != nil {
+			return err
+		}
+		return tx.DeleteIdentityProvider(ctx, id)
+	})
+	if errors.Is(err, ErrIdPInUse) {
 		return ErrIdPInUse
 	}
-	if err := s.store.DeleteIdentityProvider(ctx, id); err != nil {
+	if err != nil {
 		return fmt.Errorf("oauth: delete identity provider: %w", err)
 	}
 	s.audit(ctx, actor, "idp.deleted", id, "")
 	return nil
+}
+
+// unlessSignInIdP returns inUse when users sign in through identity provider
+// id, else nil; in transaction tx, it holds the lock of the sign-on
+// configuration until tx ends, so that EnableSSO cannot switch to the
+// identity provider meanwhile.
+func unlessSignInIdP(ctx context.Context, tx store.Store, id string, inUse error) error {
+	_, err := tx.UpdateSSOConfig(ctx, func(c store.SSOConfig) (store.SSOConfig, error) {
+		if c.Enabled && c.IdPID == id {
+			return c, inUse
+		}
+		return c, store.ErrUnchanged
+	})
+	return err
 }
 
 // IdPMetadata is what an identity provider's SAML metadata says about it.

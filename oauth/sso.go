@@ -166,11 +166,25 @@ func (s *Service) EnableSSO(ctx context.Context, actor string, in SSOInput, forc
 		return store.SSOConfig{}, &ValidationError{Fields: fields}
 	}
 	now := s.now().UTC()
-	cfg, err := s.store.UpdateSSOConfig(ctx, func(c store.SSOConfig) (store.SSOConfig, error) {
-		c.Enabled, c.IdPID, c.UserAttribute, c.SAMLAttribute = true, in.IdPID, in.UserAttribute, in.SAMLAttribute
-		c.AllowIdPInitiated, c.UpdatedAt, c.UpdatedBy = in.AllowIdPInitiated, now, actor
-		return c, nil
+	var cfg store.SSOConfig
+	err = s.store.InTransaction(ctx, func(tx store.Store) error {
+		cfg, err = tx.UpdateSSOConfig(ctx, func(c store.SSOConfig) (store.SSOConfig, error) {
+			// Checked again under the configuration's lock, which deleting
+			// the identity provider or its Single Sign-On URL takes too.
+			if p, err := tx.GetIdentityProvider(ctx, in.IdPID); errors.Is(err, store.ErrNotFound) || (err == nil && p.SSOURL == "") {
+				return c, &ValidationError{Fields: map[string]string{FieldSSOIdP: "This trusted identity provider was deleted or lost its Single Sign-On URL meanwhile."}}
+			} else if err != nil {
+				return c, err
+			}
+			c.Enabled, c.IdPID, c.UserAttribute, c.SAMLAttribute = true, in.IdPID, in.UserAttribute, in.SAMLAttribute
+			c.AllowIdPInitiated, c.UpdatedAt, c.UpdatedBy = in.AllowIdPInitiated, now, actor
+			return c, nil
+		})
+		return err
 	})
+	if ve := AsValidationError(err); ve != nil {
+		return store.SSOConfig{}, ve
+	}
 	if err != nil {
 		return store.SSOConfig{}, fmt.Errorf("oauth: enable single sign-on: %w", err)
 	}
